@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Organisations, people and support policy"
+
+    def ready(self):
+        from .roles import sync_staff_roles
+
+        # Run after every app's permissions exist (post_migrate fires per app; the last wins).
+        post_migrate.connect(sync_staff_roles, dispatch_uid="accounts.sync_staff_roles")

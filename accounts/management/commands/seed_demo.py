@@ -1,0 +1,174 @@
+"""Demo data for `make run`, and bulk scale data for benchmarks.
+
+    python manage.py seed_demo                              # the demo (idempotent)
+    python manage.py seed_demo --orgs 1000 --tickets 100000 # scale data, bulk inserts
+"""
+import random
+import time
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import CustomerRole, Organization, Tier, User
+from tickets import services
+from tickets.models import (
+    Channel, Environment, EventKind, Queue, SeverityCode, Status, Ticket, TicketEvent,
+)
+
+DEMO_PASSWORD = "aragora-demo"
+
+STAFF = [
+    ("support", "Sam", "Support", roles.SUPPORT_ENGINEER),
+    ("senior", "Sasha", "Senior", roles.SENIOR_ENGINEER),
+    ("lead", "Lee", "Lead", roles.ENGINEERING_LEAD),
+    ("vp", "Vic", "Vega", roles.VP_ENGINEERING),
+    ("exec", "Eve", "Exec", roles.EXECUTIVE),
+    ("am", "Alex", "Manager", roles.ACCOUNT_MANAGER),
+]
+
+# (name, tier, username prefix)
+ORGS = [
+    ("Globex Community", Tier.FREE, "globex"),
+    ("Initech", Tier.PRO, "initech"),
+    ("Umbrella Labs", Tier.PRO, "umbrella"),
+    ("Acme Corporation", Tier.ENTERPRISE, "acme"),
+]
+
+DEMO_TICKETS = [
+    # (severity, subject, final status)
+    ("P1", "API returning 5xx for all requests", Status.NEW),
+    ("P2", "Debates not completing since this morning", Status.ACKNOWLEDGED),
+    ("P3", "Slow response times on /v1/debates", Status.IN_PROGRESS),
+    ("P3", "Intermittent 429s from the SDK", Status.WAITING_ON_CUSTOMER),
+    ("P4", "Typo in the billing settings page", Status.RESOLVED),
+    ("P4", "Unclear error message when a token expires", Status.CLOSED),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, people and tickets; or bulk scale data with --orgs/--tickets."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orgs", type=int, help="Bulk: number of organisations to add.")
+        parser.add_argument("--tickets", type=int, help="Bulk: number of tickets to add across them.")
+        parser.add_argument("--seed", type=int, default=42, help="Random seed for bulk data.")
+
+    def handle(self, *args, orgs=None, tickets=None, seed=42, **options):
+        if orgs or tickets:
+            if not (orgs and tickets):
+                self.stderr.write("--orgs and --tickets go together.")
+                raise SystemExit(2)
+            return self.bulk(orgs, tickets, seed)
+        self.demo()
+
+    # -- the demo ------------------------------------------------------------------------------
+    @transaction.atomic
+    def demo(self):
+        password = make_password(DEMO_PASSWORD)
+        admin, _ = User.objects.get_or_create(
+            username="admin", defaults=dict(is_staff=True, is_superuser=True, email="admin@aragora.ai",
+                                            password=password, first_name="Ada", last_name="Admin"))
+        staff = {}
+        for username, first, last, role in STAFF:
+            user, _ = User.objects.get_or_create(
+                username=username, defaults=dict(is_staff=True, email=f"{username}@aragora.ai", password=password,
+                                                 first_name=first, last_name=last, timezone="America/Los_Angeles"))
+            user.groups.add(Group.objects.get(name=role))
+            staff[username] = user
+
+        tiers = {t.code: t for t in Tier.objects.all()}
+        for name, tier_code, prefix in ORGS:
+            org, created = Organization.objects.get_or_create(
+                name=name, defaults=dict(tier=tiers[tier_code], account_manager=staff["am"] if tier_code != "free" else None,
+                                         support_engineer=staff["support"] if tier_code == "enterprise" else None))
+            people = {}
+            for role in (CustomerRole.ADMIN, CustomerRole.MEMBER):
+                username = f"{prefix}-{role}"
+                people[role], _ = User.objects.get_or_create(
+                    username=username, defaults=dict(organization=org, customer_role=role, password=password,
+                                                     email=f"{role}@{prefix}.example",
+                                                     first_name=prefix.title(), last_name=role.title()))
+            if created and tiers[tier_code].ticket_portal:
+                self._demo_tickets(org, people, staff["support"])
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready. Sign in at http://127.0.0.1:8000/ with any demo user; password {DEMO_PASSWORD!r}."))
+
+    def _demo_tickets(self, org, people, engineer):
+        for n, (severity, subject, final) in enumerate(DEMO_TICKETS):
+            requester = people[CustomerRole.MEMBER] if n % 2 else people[CustomerRole.ADMIN]
+            ticket, _ = services.ticket_create(
+                organization=org, requester=requester, subject=subject, severity=severity, channel=Channel.PORTAL,
+                description=f"{subject}. Started around 09:40 UTC; reproducible with the steps in the runbook.",
+                environment=Environment.PRODUCTION, affected_users="25%",
+                business_impact="Our analysts cannot finish their reviews.", already_tried="Retried; rotated API key.")
+            if final == Status.NEW:
+                continue
+            services.ticket_assign(ticket=ticket, actor=engineer, assignee=engineer)
+            services.ticket_acknowledge(ticket=ticket, actor=engineer)
+            if final == Status.ACKNOWLEDGED:
+                continue
+            services.message_create(ticket=ticket, author=engineer,
+                                    body="Thanks for the details. We are looking into it now.")
+            services.message_create(ticket=ticket, author=engineer, is_internal=True,
+                                    body="Looks related to the cache rollout; checking with the platform team.")
+            services.ticket_set_status(ticket=ticket, actor=engineer, status=Status.IN_PROGRESS)
+            if final == Status.IN_PROGRESS:
+                continue
+            if final == Status.WAITING_ON_CUSTOMER:
+                services.message_create(ticket=ticket, author=engineer, body="Could you send us a HAR file?")
+                services.ticket_set_status(ticket=ticket, actor=engineer, status=Status.WAITING_ON_CUSTOMER)
+                continue
+            services.ticket_resolve(ticket=ticket, actor=engineer)
+            if final == Status.CLOSED:
+                services.ticket_set_status(ticket=ticket, actor=engineer, status=Status.CLOSED)
+
+    # -- scale data ----------------------------------------------------------------------------
+    def bulk(self, n_orgs: int, n_tickets: int, seed: int):
+        started = time.monotonic()
+        rng = random.Random(seed)
+        tiers = list(Tier.objects.filter(ticket_portal=True))
+        password = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would take minutes
+        stamp = timezone.now()
+        run = f"{int(stamp.timestamp())}"
+        with transaction.atomic():
+            orgs = Organization.objects.bulk_create(
+                [Organization(name=f"Scale Org {run}-{i}", tier=tiers[i % len(tiers)]) for i in range(n_orgs)],
+                batch_size=1000)
+            users = User.objects.bulk_create(
+                [User(username=f"scale-{run}-{i}", password=password, organization=org,
+                      customer_role=CustomerRole.ADMIN) for i, org in enumerate(orgs)], batch_size=1000)
+        statuses = Status.values
+        severities = SeverityCode.values
+        batch = 5000
+        made = 0
+        while made < n_tickets:
+            size = min(batch, n_tickets - made)
+            rows = []
+            for _ in range(size):
+                i = rng.randrange(n_orgs)
+                org, user = orgs[i], users[i]
+                created = stamp - timedelta(seconds=rng.randrange(365 * 86400))
+                status = rng.choice(statuses)
+                rows.append(Ticket(
+                    organization=org, requester=user, subject=f"Scale ticket {made + len(rows)}",
+                    description="Generated for benchmarks.", severity=rng.choice(severities),
+                    status=status, channel=rng.choice([Channel.PORTAL, Channel.API, Channel.EMAIL]),
+                    environment=Environment.PRODUCTION, affected_users="10",
+                    queue=Queue.PRIORITY if org.tier.priority_queue else Queue.STANDARD,
+                    created_at=created,
+                    resolved_at=created + timedelta(hours=6) if status in (Status.RESOLVED, Status.CLOSED) else None,
+                ))
+            with transaction.atomic():
+                created_rows = Ticket.objects.bulk_create(rows, batch_size=batch)
+                TicketEvent.objects.bulk_create(
+                    [TicketEvent(ticket=t, actor=t.requester, kind=EventKind.CREATED, created_at=t.created_at,
+                                 data={"channel": t.channel, "severity": t.severity}) for t in created_rows],
+                    batch_size=batch)
+            made += size
+        self.stdout.write(self.style.SUCCESS(
+            f"Bulk: {n_orgs} organisations, {n_tickets} tickets in {time.monotonic() - started:.1f} s."))

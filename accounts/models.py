@@ -1,0 +1,215 @@
+"""Organisations, people, and the support policy of the guide held as data.
+
+The policy tables (tiers, severities, targets) are seeded from the Enterprise Support Guide by
+a data migration and edited in the admin; nothing of it is hard-coded in views.
+"""
+import secrets
+import string
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+ACCOUNT_ID_ALPHABET = string.ascii_lowercase + string.digits
+ACCOUNT_ID_PREFIX = "ara_"
+
+
+def new_account_id() -> str:
+    # 12 random characters: 36**12 ≈ 4.7e18, so collisions are practically impossible and the
+    # id cannot be guessed from another customer's.
+    return ACCOUNT_ID_PREFIX + "".join(secrets.choice(ACCOUNT_ID_ALPHABET) for _ in range(12))
+
+
+class Tier(models.Model):
+    FREE, PRO, ENTERPRISE = "free", "pro", "enterprise"
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=50)
+    rank = models.PositiveSmallIntegerField(default=0, help_text="Ordering, lowest tier first.")
+    price = models.CharField(max_length=100)
+    channels = models.JSONField(default=list, help_text="Support channels, as the guide names them.")
+    response_time = models.CharField(max_length=100, help_text="Summary shown to customers.")
+    coverage_hours = models.CharField(max_length=100)
+    dedicated_support = models.CharField(max_length=100)
+    uptime_sla = models.CharField(max_length=100)
+    has_sla = models.BooleanField(default=True, help_text="Free has no SLA: no targets, no clocks.")
+    ticket_portal = models.BooleanField(
+        default=True, help_text="Whether customers on this tier open tickets in the portal."
+    )
+    priority_queue = models.BooleanField(
+        default=False, help_text="Tickets are routed to the Priority Queue (senior engineers)."
+    )
+    custom_sla_allowed = models.BooleanField(default=False)
+    calendar_timezone = models.CharField(max_length=64, default="UTC")
+    # Weekly opening hours; empty = every minute of every day (24/7).
+    business_days = models.JSONField(default=list, blank=True, help_text="ISO weekdays, 1=Mon.")
+    business_start = models.TimeField(null=True, blank=True)
+    business_end = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        try:
+            zoneinfo.ZoneInfo(self.calendar_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"calendar_timezone": "Unknown IANA time zone."})
+        if bool(self.business_days) != bool(self.business_start and self.business_end):
+            raise ValidationError("Business days and opening hours go together (or neither: 24/7).")
+
+
+class Severity(models.Model):
+    code = models.CharField(max_length=2, unique=True)  # "P1".."P4"
+    name = models.CharField(max_length=30)
+    definition = models.TextField()
+    examples = models.TextField()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "severities"
+
+    def __str__(self):
+        return f"{self.code} - {self.name}"
+
+
+class TargetKind(models.TextChoices):
+    RESPONSE = "response", "Response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class TargetUnit(models.TextChoices):
+    # Semantics decided in DESIGN.md: h = hours of coverage, d = coverage days, w = coverage weeks.
+    HOURS = "h", "hours"
+    DAYS = "d", "days"
+    WEEKS = "w", "weeks"
+
+
+class TargetFields(models.Model):
+    severity = models.ForeignKey(Severity, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=10, choices=TargetKind.choices)
+    amount = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty = best effort (no target, no clock)."
+    )
+    unit = models.CharField(max_length=1, choices=TargetUnit.choices, default=TargetUnit.HOURS)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def display(self) -> str:
+        return self.describe()
+
+    def describe(self, business_calendar: bool = False) -> str:
+        """"4 hours", or "4 business hours" on a business-hours calendar (Pro)."""
+        if self.amount is None:
+            return "Best effort"
+        label = TargetUnit(self.unit).label
+        if self.amount == 1:
+            label = label.rstrip("s")
+        if business_calendar:
+            label = f"business {label}"
+        return f"{self.amount} {label}"
+
+
+class SlaTarget(TargetFields):
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="targets")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "severity", "kind"], name="uniq_tier_target")
+        ]
+        ordering = ["tier__rank", "severity__code", "kind"]
+
+    def __str__(self):
+        return f"{self.tier} {self.severity.code} {self.kind}: {self.display}"
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    account_id = models.CharField(max_length=32, unique=True, default=new_account_id, editable=False)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="organizations")
+    account_manager = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_organizations",
+        limit_choices_to={"is_staff": True},
+    )
+    support_engineer = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="supported_organizations",
+        limit_choices_to={"is_staff": True}, help_text="Dedicated support engineer (Enterprise).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.account_id})"
+
+
+class CustomSlaTarget(TargetFields):
+    """A target negotiated with one organisation; it replaces the tier's for that severity/kind."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="custom_targets")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "severity", "kind"], name="uniq_custom_target")
+        ]
+        verbose_name = "custom SLA target"
+
+    def clean(self):
+        if self.organization_id and not self.organization.tier.custom_sla_allowed:
+            raise ValidationError("Custom SLAs are negotiated for Enterprise organisations only.")
+
+
+class CustomerRole(models.TextChoices):
+    ADMIN = "admin", "Customer admin"
+    MEMBER = "member", "Customer member"
+
+
+class User(AbstractUser):
+    """Either a customer (belongs to one organisation) or staff (is_staff, roles as groups)."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    customer_role = models.CharField(max_length=10, choices=CustomerRole.choices, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", help_text="Times are shown in this zone.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="customer_has_org_and_role",
+                condition=(
+                    models.Q(organization__isnull=True, customer_role="")
+                    | (models.Q(organization__isnull=False) & ~models.Q(customer_role=""))
+                ),
+            ),
+        ]
+
+    @property
+    def is_customer(self) -> bool:
+        return self.organization_id is not None
+
+    @property
+    def is_customer_admin(self) -> bool:
+        return self.is_customer and self.customer_role == CustomerRole.ADMIN
+
+    def clean(self):
+        super().clean()
+        if self.is_staff and self.organization_id:
+            raise ValidationError("Staff do not belong to a customer organisation.")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"timezone": "Unknown IANA time zone."})
+
+
+class Heartbeat(models.Model):
+    """Last time each background process proved it runs (shown on /healthz)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()

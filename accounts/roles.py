@@ -1,0 +1,55 @@
+"""Staff roles: the escalation contacts of the guide, as Django groups with permissions.
+
+Groups are (re)synchronised after every migrate, so a new permission reaches every role without
+a hand-written migration; edits made in the admin to a role's extra permissions are kept.
+"""
+SUPPORT_ENGINEER = "Support engineer"
+SENIOR_ENGINEER = "Senior engineer"
+ENGINEERING_LEAD = "Engineering lead"
+VP_ENGINEERING = "VP engineering"
+EXECUTIVE = "Executive"
+ACCOUNT_MANAGER = "Account manager"
+
+_TICKET_WORK = [
+    "tickets.view_ticket", "tickets.change_ticket", "tickets.add_ticket",
+    "tickets.view_message", "tickets.add_message",
+    "tickets.view_attachment", "tickets.add_attachment",
+    "tickets.view_ticketevent",
+    "accounts.view_organization", "accounts.view_user",
+    "accounts.view_tier", "accounts.view_severity", "accounts.view_slatarget",
+    "accounts.view_customslatarget",
+]
+_POLICY_EDIT = [
+    "accounts.change_tier", "accounts.change_severity", "accounts.change_slatarget",
+    "accounts.add_slatarget",
+]
+_ACCOUNTS_EDIT = [
+    "accounts.add_organization", "accounts.change_organization",
+    "accounts.add_customslatarget", "accounts.change_customslatarget", "accounts.delete_customslatarget",
+    "accounts.add_user", "accounts.change_user",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SUPPORT_ENGINEER: _TICKET_WORK,
+    SENIOR_ENGINEER: _TICKET_WORK,
+    ENGINEERING_LEAD: _TICKET_WORK + _POLICY_EDIT,
+    VP_ENGINEERING: _TICKET_WORK + _POLICY_EDIT,
+    EXECUTIVE: _TICKET_WORK,
+    ACCOUNT_MANAGER: _TICKET_WORK + _ACCOUNTS_EDIT,
+}
+STAFF_ROLES = list(ROLE_PERMISSIONS)
+
+
+def sync_staff_roles(**_kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
+    by_key = {
+        f"{app}.{codename}": pk
+        for pk, app, codename in Permission.objects.filter(
+            codename__in={p.split(".", 1)[1] for p in wanted}
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.add(*[by_key[p] for p in perms if p in by_key])

@@ -1,0 +1,67 @@
+import pytest
+from rest_framework.test import APIClient
+
+from .factories import (
+    PASSWORD, CustomerAdminFactory, CustomerFactory, OrganizationFactory, StaffFactory, tier,
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def pro_org(db):
+    return OrganizationFactory(name="Initech", tier=tier("pro"))
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Umbrella", tier=tier("pro"))
+
+
+@pytest.fixture
+def enterprise_org(db):
+    return OrganizationFactory(name="Acme", tier=tier("enterprise"))
+
+
+@pytest.fixture
+def free_org(db):
+    return OrganizationFactory(name="Globex", tier=tier("free"))
+
+
+@pytest.fixture
+def customer(pro_org):
+    return CustomerFactory(organization=pro_org, username="initech-member")
+
+
+@pytest.fixture
+def customer_admin(pro_org):
+    return CustomerAdminFactory(organization=pro_org, username="initech-admin")
+
+
+@pytest.fixture
+def outsider(other_org):
+    return CustomerAdminFactory(organization=other_org, username="umbrella-admin")
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory(username="engineer")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client

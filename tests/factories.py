@@ -1,0 +1,66 @@
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import CustomerRole, Organization, Tier, User
+from tickets.models import Channel, Ticket
+
+PASSWORD = "correct-horse-battery"
+
+
+def tier(code: str) -> Tier:
+    return Tier.objects.get(code=code)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+    tier = factory.LazyFunction(lambda: tier(Tier.PRO))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CustomerFactory(UserFactory):
+    organization = factory.SubFactory(OrganizationFactory)
+    customer_role = CustomerRole.MEMBER
+
+
+class CustomerAdminFactory(CustomerFactory):
+    customer_role = CustomerRole.ADMIN
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=extracted or "Support engineer"))
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A ticket row straight in the database (for reads); writes under test use the services."""
+
+    class Meta:
+        model = Ticket
+
+    requester = factory.SubFactory(CustomerFactory)
+    organization = factory.SelfAttribute("requester.organization")
+    subject = factory.Sequence(lambda n: f"Ticket {n}")
+    description = "Something broke."
+    severity = "P3"
+    channel = Channel.PORTAL

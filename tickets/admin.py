@@ -1,0 +1,216 @@
+"""The staff back-office. Every change goes through tickets.services, so the event log stays
+complete whether a change came from the admin, the portal or the API."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from . import services
+from .models import Attachment, Message, SeverityCode, Ticket, TicketEvent
+
+
+class MessageInline(admin.StackedInline):
+    model = Message
+    extra = 1
+    fields = ["author", "created_at", "is_internal", "body"]
+    readonly_fields = ["author", "created_at"]
+    verbose_name = "reply or internal note"
+    verbose_name_plural = "Thread (replies are sent to the customer; internal notes are staff only)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # The thread is history: add to it, don't rewrite it.
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["download", "content_type", "size", "uploaded_by", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description="file")
+    def download(self, obj):
+        url = f"/api/v1/tickets/{obj.ticket_id}/attachments/{obj.pk}/download/"
+        return format_html('<a href="{}">{}</a>', url, obj.filename)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ["created_at", "actor", "kind", "data"]
+    readonly_fields = fields
+    verbose_name_plural = "Event log (append-only)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _run_per_ticket(modeladmin, request, queryset, verb, func):
+    done, refused = 0, []
+    for ticket in queryset:
+        try:
+            func(ticket)
+            done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            refused.append(f"#{ticket.pk}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+    if done:
+        modeladmin.message_user(request, f"{verb} {done} ticket(s).", messages.SUCCESS)
+    if refused:
+        modeladmin.message_user(request, "Not changed — " + "; ".join(refused), messages.WARNING)
+
+
+@admin.action(description="Assign to me")
+def assign_to_me(modeladmin, request, queryset):
+    _run_per_ticket(modeladmin, request, queryset, "Assigned",
+                    lambda t: services.ticket_assign(ticket=t, actor=request.user, assignee=request.user))
+
+
+@admin.action(description="Acknowledge")
+def acknowledge(modeladmin, request, queryset):
+    _run_per_ticket(modeladmin, request, queryset, "Acknowledged",
+                    lambda t: services.ticket_acknowledge(ticket=t, actor=request.user))
+
+
+@admin.action(description="Resolve")
+def resolve(modeladmin, request, queryset):
+    _run_per_ticket(modeladmin, request, queryset, "Resolved",
+                    lambda t: services.ticket_resolve(ticket=t, actor=request.user))
+
+
+def _severity_action(code: str):
+    def action(modeladmin, request, queryset):
+        _run_per_ticket(modeladmin, request, queryset, f"Set {code} on",
+                        lambda t: services.ticket_change_severity(ticket=t, actor=request.user, severity=code))
+
+    action.__name__ = f"set_severity_{code.lower()}"
+    return admin.action(description=f"Change severity to {code}")(action)
+
+
+class TierFilter(admin.SimpleListFilter):
+    title = "tier"
+    parameter_name = "tier"
+
+    def lookups(self, request, model_admin):
+        from accounts.models import Tier
+
+        return list(Tier.objects.values_list("code", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(organization__tier__code=self.value())
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assignee"
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.auth import get_user_model
+
+        staff = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        return [("me", "Me"), ("none", "Unassigned")] + [(str(u.pk), u.get_username()) for u in staff]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "me":
+            return queryset.filter(assignee=request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["id", "subject", "organization_link", "tier", "severity", "status", "queue", "assignee",
+                    "response_due_at", "resolution_due_at", "created_at"]
+    list_display_links = ["id", "subject"]
+    list_filter = [TierFilter, "severity", "status", "queue", AssigneeFilter, "channel"]
+    list_select_related = ["organization__tier", "assignee"]
+    search_fields = ["=id", "subject", "organization__name", "=organization__account_id", "requester__username",
+                     "requester__email"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False  # COUNT(*) over every ticket on each page load is wasted work.
+    actions = [assign_to_me, acknowledge, resolve] + [_severity_action(code) for code in SeverityCode.values]
+    inlines = [MessageInline, AttachmentInline, EventInline]
+    readonly_fields = ["organization", "requester", "channel", "description", "created_at", "updated_at",
+                       "resolved_at", "response_due_at", "resolution_due_at"]
+    fieldsets = [
+        (None, {"fields": ["organization", "requester", "subject", "description", "channel"]}),
+        ("Triage", {"fields": ["severity", "status", "queue", "assignee"]}),
+        ("Customer context", {"fields": ["environment", "affected_users", "business_impact", "already_tried"]}),
+        ("Clocks", {"fields": ["created_at", "updated_at", "resolved_at", "response_due_at", "resolution_due_at"]}),
+    ]
+    raw_id_fields = []
+
+    @admin.display(description="organisation", ordering="organization__name")
+    def organization_link(self, obj):
+        url = reverse("admin:accounts_organization_change", args=[obj.organization_id])
+        return format_html('<a href="{}">{}</a>', url, obj.organization.name)
+
+    @admin.display(description="tier", ordering="organization__tier__rank")
+    def tier(self, obj):
+        return obj.organization.tier.name
+
+    def has_add_permission(self, request):
+        return False  # Tickets arrive through the channels (portal, API, email, phone log).
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # Tickets and their history are kept; close instead.
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        if changes:
+            original = Ticket.objects.get(pk=obj.pk)
+            try:
+                services.ticket_update(ticket=original, actor=request.user, **changes)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Message:
+            return super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form.instance.pk:
+                continue
+            data = inline_form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            try:
+                services.message_create(ticket=form.instance, author=request.user, body=data["body"],
+                                        is_internal=data.get("is_internal", False))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))

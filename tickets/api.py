@@ -1,0 +1,151 @@
+"""REST API for tickets, their messages and attachments. Thin: reads come from selectors,
+writes go through services, and tenancy is the selectors' scoping (404 outside it)."""
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers as drf_serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.models import Organization
+
+from . import selectors, services
+from .models import Channel, Message, SeverityCode, Status, Ticket
+from .serializers import (
+    AttachmentSerializer, AttachmentUploadSerializer, MessageCreateSerializer, MessageSerializer,
+    TicketCreateSerializer, TicketSerializer, TicketUpdateSerializer,
+)
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=SeverityCode.choices)
+    organization = django_filters.CharFilter(
+        field_name="organization__account_id", help_text="Account id (staff; customers see only their own)."
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "severity", "organization"]
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilter
+
+    def get_queryset(self):
+        return selectors.tickets_visible_to(self.request.user).select_related(
+            "organization", "requester", "assignee"
+        )
+
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketSerializer, 200: TicketSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     description="A repeat with the same key returns the first ticket (200).")],
+    )
+    def create(self, request):
+        data = TicketCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        organization = self._organization_for_create(values.pop("organization", None))
+        key = request.headers.get("Idempotency-Key") or None
+        if key and len(key) > 255:
+            raise ValidationError({"Idempotency-Key": "At most 255 characters."})
+        ticket, created = services.ticket_create(
+            organization=organization, requester=request.user, channel=Channel.API,
+            idempotency_key=key, **values,
+        )
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def _organization_for_create(self, account_id: str | None) -> Organization:
+        user = self.request.user
+        if user.is_staff:
+            if not account_id:
+                raise ValidationError({"organization": "Staff must name the organisation (account id)."})
+            org = Organization.objects.select_related("tier").filter(account_id=account_id).first()
+            if org is None:
+                raise ValidationError({"organization": "No organisation has that account id."})
+            return org
+        if not user.organization_id:
+            raise PermissionDenied("Your account belongs to no organisation.")
+        if account_id and account_id != user.organization.account_id:
+            # Same answer whether or not that account exists: no existence leak.
+            raise ValidationError({"organization": "You can only open tickets for your own organisation."})
+        return Organization.objects.select_related("tier").get(pk=user.organization_id)
+
+    @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
+    def partial_update(self, request, pk=None):
+        ticket = self.get_object()
+        if not request.user.is_staff:
+            raise PermissionDenied("Only support staff can update tickets.")
+        data = TicketUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data:
+            raise ValidationError({"detail": "Nothing to update."})
+        services.ticket_update(ticket=ticket, actor=request.user, **data.validated_data)
+        return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data)
+
+    @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
+    def update(self, request, pk=None):
+        return self.partial_update(request, pk)
+
+    @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
+    @extend_schema(methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def messages(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            messages = selectors.messages_visible_to(request.user, ticket)
+            return Response(MessageSerializer(messages, many=True).data)
+        data = MessageCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_create(ticket=ticket, author=request.user, **data.validated_data)
+        message = Message.objects.select_related("author").get(pk=message.pk)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentUploadSerializer},
+                   responses={201: AttachmentSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None,
+            parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def attachments(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            attachments = selectors.attachments_visible_to(request.user, ticket)
+            return Response(AttachmentSerializer(attachments, many=True, context={"request": request}).data)
+        data = AttachmentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = None
+        if "message" in data.validated_data:
+            message = selectors.messages_visible_to(request.user, ticket).filter(
+                pk=data.validated_data["message"]).first()
+            if message is None:
+                raise ValidationError({"message": "No such message on this ticket."})
+        attachment = services.attachment_create(
+            ticket=ticket, uploaded_by=request.user, uploaded_file=data.validated_data["file"], message=message,
+        )
+        return Response(AttachmentSerializer(attachment, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): drf_serializers.FileField()})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/download")
+    def download(self, request, pk=None, attachment_id=None):
+        ticket = self.get_object()
+        attachment = selectors.attachment_get_for(request.user, attachment_id)
+        if attachment.ticket_id != ticket.pk:
+            raise Http404("No such attachment.")
+        return attachment_response(attachment)
+
+
+def attachment_response(attachment) -> FileResponse:
+    # Served as a download, never inline: an uploaded HTML or SVG must not run in our origin.
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,46 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import Severity
+
+from .models import Environment, SeverityCode
+from .services import check_upload
+
+
+class AttachmentField(forms.FileField):
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            try:
+                check_upload(value)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["file"])
+
+
+class TicketForm(forms.Form):
+    subject = forms.CharField(max_length=200, help_text="A brief description of the issue.")
+    severity = forms.ChoiceField(choices=SeverityCode.choices, widget=forms.RadioSelect)
+    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
+    affected_users = forms.CharField(max_length=100, required=False, help_text="Number or percentage.")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What happened, when it started, steps to reproduce.",
+    )
+    business_impact = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="How this affects operations."
+    )
+    already_tried = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Troubleshooting steps taken."
+    )
+    attachment = AttachmentField(required=False, help_text="Optional: a log, screenshot or HAR file.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Label each severity with its definition from the policy tables.
+        names = dict(Severity.objects.values_list("code", "name"))
+        self.fields["severity"].choices = [(code, f"{code} - {names.get(code, label)}") for code, label in SeverityCode.choices]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 4}))
+    attachment = AttachmentField(required=False)

@@ -1,0 +1,77 @@
+"""Reads of tickets, scoped to what the viewer may see. Every portal page and API endpoint
+starts here, so tenancy is decided in one place."""
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import CustomSlaTarget, Organization, Severity, SlaTarget
+
+from .models import Attachment, Message, Ticket
+
+
+def tickets_visible_to(user) -> QuerySet[Ticket]:
+    """Staff see every ticket; a customer admin their organisation's; a member their own.
+
+    Anyone else (anonymous, a user without organisation and not staff) sees nothing.
+    """
+    qs = Ticket.objects.all()
+    if user.is_authenticated and user.is_staff:
+        return qs
+    if not user.is_authenticated or not getattr(user, "organization_id", None):
+        return qs.none()
+    qs = qs.filter(organization_id=user.organization_id)
+    if not user.is_customer_admin:
+        qs = qs.filter(requester_id=user.pk)
+    return qs
+
+
+def ticket_get_for(user, pk) -> Ticket:
+    """The ticket if the user may see it; 404 otherwise, whether or not it exists elsewhere."""
+    try:
+        return tickets_visible_to(user).select_related("organization__tier", "requester", "assignee").get(pk=pk)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such ticket.")
+
+
+def messages_visible_to(user, ticket: Ticket) -> QuerySet[Message]:
+    qs = ticket.messages.select_related("author")
+    if not user.is_staff:
+        qs = qs.filter(is_internal=False)
+    return qs
+
+
+def attachments_visible_to(user, ticket: Ticket) -> QuerySet[Attachment]:
+    qs = ticket.attachments.select_related("uploaded_by")
+    if not user.is_staff:
+        # An attachment on an internal note is as private as the note.
+        qs = qs.exclude(message__is_internal=True)
+    return qs
+
+
+def attachment_get_for(user, pk) -> Attachment:
+    try:
+        attachment = Attachment.objects.select_related("ticket", "message").get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such attachment.")
+    if not tickets_visible_to(user).filter(pk=attachment.ticket_id).exists():
+        raise Http404("No such attachment.")
+    if not user.is_staff and attachment.message_id and attachment.message.is_internal:
+        raise Http404("No such attachment.")
+    return attachment
+
+
+def policy_for(organization: Organization) -> dict:
+    """Severity definitions with the targets that apply to this organisation: its tier's,
+    replaced by any negotiated custom target."""
+    tier = organization.tier
+    targets = {(t.severity_id, t.kind): t for t in SlaTarget.objects.filter(tier=tier)}
+    targets.update(
+        {(t.severity_id, t.kind): t for t in CustomSlaTarget.objects.filter(organization=organization)}
+    )
+    rows = []
+    for severity in Severity.objects.all():
+        row = {"severity": severity}
+        for kind in ("response", "resolution"):
+            target = targets.get((severity.pk, kind))
+            row[kind] = target.describe(bool(tier.business_days)) if target and tier.has_sla else "Best effort"
+        rows.append(row)
+    return {"tier": tier, "rows": rows}

@@ -1,0 +1,85 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from .models import Attachment, Environment, Message, Queue, SeverityCode, Status, Ticket
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """What a ticket looks like in the API (customers and staff alike; internal fields are none)."""
+
+    organization = serializers.CharField(source="organization.account_id", read_only=True)
+    requester = serializers.CharField(source="requester.username", read_only=True)
+    assignee = serializers.CharField(source="assignee.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "organization", "subject", "description", "severity", "status", "channel",
+            "environment", "affected_users", "business_impact", "already_tried", "queue",
+            "requester", "assignee", "created_at", "updated_at", "resolved_at",
+            "response_due_at", "resolution_due_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    organization = serializers.CharField(
+        required=False, help_text="Account id (ara_...). Staff must give it; customers may omit it."
+    )
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    severity = serializers.ChoiceField(choices=SeverityCode.values)
+    environment = serializers.ChoiceField(choices=Environment.values, default=Environment.PRODUCTION)
+    affected_users = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    business_impact = serializers.CharField(required=False, allow_blank=True, default="")
+    already_tried = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200, required=False)
+    severity = serializers.ChoiceField(choices=SeverityCode.values, required=False)
+    status = serializers.ChoiceField(choices=Status.values, required=False)
+    environment = serializers.ChoiceField(choices=Environment.values, required=False)
+    affected_users = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    business_impact = serializers.CharField(required=False, allow_blank=True)
+    already_tried = serializers.CharField(required=False, allow_blank=True)
+    queue = serializers.ChoiceField(choices=Queue.values, required=False)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+        required=False, allow_null=True,
+    )
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    by_staff = serializers.BooleanField(source="author.is_staff", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "by_staff", "body", "is_internal", "created_at"]
+        read_only_fields = ["id", "author", "by_staff", "created_at"]
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    is_internal = serializers.BooleanField(default=False, help_text="Internal note (staff only).")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "message", "uploaded_by", "created_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        request = self.context.get("request")
+        url = f"/api/v1/tickets/{obj.ticket_id}/attachments/{obj.pk}/download/"
+        return request.build_absolute_uri(url) if request else url
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text="Checked for size by the service.")
+    message = serializers.IntegerField(required=False, help_text="Id of a message of this ticket.")

@@ -1,0 +1,116 @@
+"""Customer portal pages. Thin: reads through selectors (which decide tenancy), writes through
+services; a ticket outside the viewer's scope is a 404, never a 403."""
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors, services
+from .api import attachment_response
+from .forms import ReplyForm, TicketForm
+from .models import Channel, Status
+
+
+def _customer_only(view):
+    """Portal pages are for customers; staff work in the admin."""
+
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_staff:
+            return redirect("admin:index")
+        if not request.user.organization_id:
+            raise PermissionDenied("Your account belongs to no organisation.")
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return login_required(wrapper)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_GET
+@_customer_only
+def dashboard(request):
+    status = request.GET.get("status", "open")
+    tickets = selectors.tickets_visible_to(request.user).select_related("requester")
+    if status == "open":
+        tickets = tickets.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
+    elif status in Status.values:
+        tickets = tickets.filter(status=status)
+    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    return render(request, "portal/dashboard.html", {
+        "page": page, "status": status, "statuses": Status.choices,
+        "organization": request.user.organization,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@_customer_only
+def ticket_new(request):
+    organization = request.user.organization
+    policy = selectors.policy_for(organization)
+    if not organization.tier.ticket_portal:
+        return render(request, "portal/free_tier.html", {"organization": organization, "policy": policy})
+    form = TicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("attachment", None)
+        try:
+            # One transaction: a refused attachment leaves no ticket behind.
+            with transaction.atomic():
+                ticket, _ = services.ticket_create(
+                    organization=organization, requester=request.user, channel=Channel.PORTAL, **data
+                )
+                if upload:
+                    services.attachment_create(ticket=ticket, uploaded_by=request.user, uploaded_file=upload)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            flash.success(request, f"Ticket #{ticket.pk} is open. We will reply here and by email.")
+            return redirect("portal:ticket", pk=ticket.pk)
+    return render(request, "portal/ticket_new.html", {"form": form, "policy": policy, "organization": organization})
+
+
+@require_http_methods(["GET", "POST"])
+@_customer_only
+def ticket_detail(request, pk):
+    ticket = selectors.ticket_get_for(request.user, pk)
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                message = services.message_create(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
+                if form.cleaned_data.get("attachment"):
+                    services.attachment_create(ticket=ticket, uploaded_by=request.user,
+                                               uploaded_file=form.cleaned_data["attachment"], message=message)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            flash.success(request, "Your reply was added.")
+            return redirect("portal:ticket", pk=ticket.pk)
+    thread = selectors.messages_visible_to(request.user, ticket).prefetch_related("attachments")
+    loose_attachments = selectors.attachments_visible_to(request.user, ticket).filter(message__isnull=True)
+    return render(request, "portal/ticket_detail.html", {
+        "ticket": ticket, "thread": thread, "loose_attachments": loose_attachments, "form": form,
+        "policy": selectors.policy_for(ticket.organization),
+    })
+
+
+@require_GET
+@_customer_only
+def attachment_download(request, pk, attachment_id):
+    ticket = selectors.ticket_get_for(request.user, pk)
+    attachment = selectors.attachment_get_for(request.user, attachment_id)
+    if attachment.ticket_id != ticket.pk:
+        raise Http404("No such attachment.")
+    return attachment_response(attachment)
