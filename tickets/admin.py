@@ -1,12 +1,13 @@
 """The staff back-office. Every change goes through tickets.services, so the event log stays
 complete whether a change came from the admin, the portal or the API."""
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
-from .models import Attachment, Message, SeverityCode, Ticket, TicketEvent
+from .models import Attachment, Message, SeverityCode, Status, Ticket, TicketEvent
 
 
 class MessageInline(admin.StackedInline):
@@ -145,8 +146,23 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TicketAdminForm(forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = "__all__"
+
+    def clean_status(self):
+        # Show a refused transition on the form, before anything is saved.
+        new, old = self.cleaned_data["status"], self.instance.status
+        if self.instance.pk and new != old and new not in services.ALLOWED_TRANSITIONS.get(old, set()):
+            raise ValidationError(f"A {self.instance.get_status_display().lower()} ticket cannot become "
+                                  f"{Status(new).label.lower()}.")
+        return new
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
+    form = TicketAdminForm
     list_display = ["id", "subject", "organization_link", "tier", "severity", "status", "queue", "assignee",
                     "response_due_at", "resolution_due_at", "created_at"]
     list_display_links = ["id", "subject"]
@@ -203,6 +219,8 @@ class TicketAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Message:
             return super().save_formset(request, form, formset, change)
+        # The admin's change message reads these lists; a formset saved by hand must set them.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form.instance.pk:
                 continue
@@ -210,7 +228,8 @@ class TicketAdmin(admin.ModelAdmin):
             if not data or data.get("DELETE"):
                 continue
             try:
-                services.message_create(ticket=form.instance, author=request.user, body=data["body"],
-                                        is_internal=data.get("is_internal", False))
+                formset.new_objects.append(services.message_create(
+                    ticket=form.instance, author=request.user, body=data["body"],
+                    is_internal=data.get("is_internal", False)))
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))

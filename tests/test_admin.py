@@ -1,0 +1,132 @@
+"""The staff back-office: queues with filters, actions and inline replies that go through services."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tickets.models import EventKind, Message, Ticket, TicketEvent
+from tests.conftest import login
+from tests.factories import StaffFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/tickets/ticket/"
+
+
+@pytest.fixture
+def lead(db):
+    return StaffFactory(username="lead", role="Engineering lead")
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
+def test_ticket_queue_query_count_does_not_grow_with_tickets(client, lead, customer, enterprise_org):
+    login(client, lead)
+    TicketFactory.create_batch(2, requester=customer, assignee=lead)
+    few = _queries(client, CHANGELIST)
+    TicketFactory.create_batch(40, requester=customer, assignee=lead)
+    assert _queries(client, CHANGELIST) == few
+
+
+@pytest.mark.parametrize("query", ["tier=pro", "severity__exact=P1", "status__exact=new", "queue__exact=priority",
+                                   "assignee=me", "assignee=none", "q=Ticket"])
+def test_queue_filters_and_search_work(client, lead, customer, query):
+    TicketFactory(requester=customer, severity="P1")
+    login(client, lead)
+    assert client.get(f"{CHANGELIST}?{query}").status_code == 200
+
+
+def test_tier_filter_selects_by_the_organisations_tier(client, lead, customer, enterprise_org):
+    from tests.factories import CustomerFactory
+
+    TicketFactory(requester=customer, subject="pro ticket")
+    TicketFactory(requester=CustomerFactory(organization=enterprise_org), subject="enterprise ticket")
+    page = login(client, lead).get(f"{CHANGELIST}?tier=enterprise").content.decode()
+    assert "enterprise ticket" in page and "pro ticket" not in page
+
+
+@pytest.mark.parametrize("action, field, expected", [
+    ("acknowledge", "status", "acknowledged"),
+    ("resolve", "status", "resolved"),
+    ("set_severity_p1", "severity", "P1"),
+])
+def test_actions_change_tickets_through_services_and_log_events(client, lead, customer, action, field, expected):
+    tickets = TicketFactory.create_batch(2, requester=customer)
+    login(client, lead).post(CHANGELIST, {"action": action, "_selected_action": [t.pk for t in tickets]})
+    for ticket in tickets:
+        ticket.refresh_from_db()
+        assert getattr(ticket, field) == expected
+        assert TicketEvent.objects.filter(ticket=ticket).exists()
+
+
+def test_assign_to_me_action(client, lead, customer):
+    ticket = TicketFactory(requester=customer)
+    login(client, lead).post(CHANGELIST, {"action": "assign_to_me", "_selected_action": [ticket.pk]})
+    ticket.refresh_from_db()
+    assert ticket.assignee == lead
+    assert TicketEvent.objects.get(ticket=ticket, kind=EventKind.ASSIGNED).actor == lead
+
+
+def test_refused_action_is_reported_not_crashed(client, lead, customer):
+    ticket = TicketFactory(requester=customer, status="closed")
+    response = login(client, lead).post(CHANGELIST, {"action": "acknowledge", "_selected_action": [ticket.pk]},
+                                        follow=True)
+    assert response.status_code == 200 and "Not changed" in response.content.decode()
+
+
+def test_change_form_reply_and_note_are_written_by_the_service(client, lead, customer):
+    ticket = TicketFactory(requester=customer)
+    login(client, lead)
+    url = f"/admin/tickets/ticket/{ticket.pk}/change/"
+    assert client.get(url).status_code == 200
+    data = {
+        "subject": ticket.subject, "severity": "P2", "status": "in_progress", "queue": "standard", "assignee": lead.pk,
+        "environment": "production", "affected_users": "", "business_impact": "", "already_tried": "",
+        "messages-TOTAL_FORMS": 1, "messages-INITIAL_FORMS": 0, "messages-0-body": "Deploying a fix",
+        "messages-0-is_internal": "",
+        "attachments-TOTAL_FORMS": 0, "attachments-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket.refresh_from_db()
+    assert (ticket.severity, ticket.status, ticket.assignee) == ("P2", "in_progress", lead)
+    message = Message.objects.get(ticket=ticket)
+    assert message.author == lead and not message.is_internal
+    kinds = set(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))
+    assert {"severity_changed", "status_changed", "assigned", "replied"} <= kinds
+
+
+def test_tickets_cannot_be_deleted_in_the_admin(client, lead, customer):
+    ticket = TicketFactory(requester=customer)
+    login(client, lead)
+    assert client.get(f"/admin/tickets/ticket/{ticket.pk}/delete/").status_code == 403
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_organisation_admin_shows_tier_and_custom_sla(client, enterprise_org):
+    from accounts.models import User
+
+    superuser = User.objects.create_superuser("root", "root@aragora.ai", "correct-horse-battery")
+    login(client, superuser)
+    page = client.get(f"/admin/accounts/organization/{enterprise_org.pk}/change/").content.decode()
+    assert "Custom SLA" in page and enterprise_org.account_id in page
+    assert client.get("/admin/accounts/organization/").status_code == 200
+    assert client.get("/admin/accounts/tier/").status_code == 200
+
+
+def test_change_form_refuses_a_forbidden_transition_on_the_form(client, lead, customer):
+    ticket = TicketFactory(requester=customer, status="closed")
+    login(client, lead)
+    data = {"subject": ticket.subject, "severity": "P3", "status": "new", "queue": "standard", "assignee": "",
+            "environment": "production", "affected_users": "", "business_impact": "", "already_tried": "",
+            "messages-TOTAL_FORMS": 0, "messages-INITIAL_FORMS": 0, "attachments-TOTAL_FORMS": 0,
+            "attachments-INITIAL_FORMS": 0, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0}
+    response = client.post(f"/admin/tickets/ticket/{ticket.pk}/change/", data)
+    assert response.status_code == 200 and "closed ticket cannot become new" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"

@@ -1,0 +1,117 @@
+"""Tenancy: a customer sees and changes only their own organisation's data, on every page and
+endpoint. The route guard at the bottom fails when a new route is added without being walked here."""
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tickets import services
+from tickets.models import Attachment, Message, Ticket, TicketEvent
+from tests.conftest import api_as, login
+from tests.factories import CustomerAdminFactory, CustomerFactory, OrganizationFactory, tier
+
+pytestmark = pytest.mark.django_db
+
+# Every named route, by what it exposes. Routes that hold organisation data are walked below.
+TENANT_ROUTES = {
+    "portal:dashboard", "portal:ticket_new", "portal:ticket", "portal:attachment",
+    "ticket-list", "ticket-detail", "ticket-messages", "ticket-attachments", "ticket-download",
+}
+NO_TENANT_DATA = {
+    "login", "logout", "api-token", "schema", "api-docs", "healthz", "bench-trivial",
+}
+
+
+@pytest.fixture
+def world():
+    """Two organisations, each with an admin, a member, a ticket with a reply and an attachment."""
+    out = {}
+    for name in ("a", "b"):
+        org = OrganizationFactory(name=f"Org {name}", tier=tier("enterprise"))
+        admin = CustomerAdminFactory(organization=org, username=f"{name}-admin")
+        member = CustomerFactory(organization=org, username=f"{name}-member")
+        ticket, _ = services.ticket_create(organization=org, requester=member, subject=f"Secret of {name}",
+                                           description=f"Private detail {name}", severity="P2", channel="portal")
+        message = services.message_create(ticket=ticket, author=member, body=f"Reply of {name}")
+        attachment = services.attachment_create(ticket=ticket, uploaded_by=member, message=message,
+                                                uploaded_file=SimpleUploadedFile(f"{name}.log", b"data"))
+        out[name] = dict(org=org, admin=admin, member=member, ticket=ticket, attachment=attachment)
+    return out
+
+
+def _counts():
+    return (Ticket.objects.count(), Message.objects.count(), Attachment.objects.count(), TicketEvent.objects.count())
+
+
+@pytest.mark.parametrize("role", ["admin", "member"])
+def test_portal_pages_never_show_or_change_another_organisations_data(client, world, role):
+    a, b = world["a"], world["b"]
+    login(client, b[role])
+    t, att = a["ticket"], a["attachment"]
+    before = _counts()
+    for page in ("/", "/?status=all", "/tickets/new/"):
+        body = client.get(page).content.decode()
+        assert "Secret of a" not in body and a["org"].account_id not in body
+    assert client.get(f"/tickets/{t.pk}/").status_code == 404
+    assert client.post(f"/tickets/{t.pk}/", {"body": "intrusion"}).status_code == 404
+    assert client.get(f"/tickets/{t.pk}/attachments/{att.pk}/").status_code == 404
+    # Own ticket id with a foreign attachment id is refused too.
+    assert client.get(f"/tickets/{b['ticket'].pk}/attachments/{att.pk}/").status_code == 404
+    assert _counts() == before
+    # A ticket opened in the portal lands in the viewer's own organisation.
+    client.post("/tickets/new/", {"subject": "mine", "severity": "P3", "environment": "production",
+                                  "description": "x"})
+    assert Ticket.objects.get(subject="mine").organization == b["org"]
+
+
+@pytest.mark.parametrize("role", ["admin", "member"])
+def test_api_endpoints_never_show_or_change_another_organisations_data(world, role):
+    a, b = world["a"], world["b"]
+    client = api_as(b[role])
+    t, att = a["ticket"], a["attachment"]
+    before = _counts()
+
+    listed = client.get("/api/v1/tickets/").json()
+    assert {row["organization"] for row in listed["results"]} == {b["org"].account_id}
+    assert client.get(f"/api/v1/tickets/?organization={a['org'].account_id}").json()["count"] == 0
+    for method, url, data in [
+        ("get", f"/api/v1/tickets/{t.pk}/", None),
+        ("patch", f"/api/v1/tickets/{t.pk}/", {"subject": "pwned"}),
+        ("put", f"/api/v1/tickets/{t.pk}/", {"subject": "pwned"}),
+        ("get", f"/api/v1/tickets/{t.pk}/messages/", None),
+        ("post", f"/api/v1/tickets/{t.pk}/messages/", {"body": "intrusion"}),
+        ("get", f"/api/v1/tickets/{t.pk}/attachments/", None),
+        ("get", f"/api/v1/tickets/{t.pk}/attachments/{att.pk}/download/", None),
+        ("get", f"/api/v1/tickets/{b['ticket'].pk}/attachments/{att.pk}/download/", None),
+    ]:
+        response = getattr(client, method)(url, data, format="json")
+        assert response.status_code == 404, (method, url, response.status_code)
+        assert "Secret of a" not in response.content.decode()
+    upload = client.post(f"/api/v1/tickets/{t.pk}/attachments/",
+                         {"file": SimpleUploadedFile("x.txt", b"x")}, format="multipart")
+    assert upload.status_code == 404
+    assert _counts() == before
+    created = client.post("/api/v1/tickets/", {"subject": "mine", "description": "x", "severity": "P3",
+                                               "organization": a["org"].account_id}, format="json")
+    assert created.status_code == 400 and not Ticket.objects.filter(subject="mine").exists()
+
+
+def test_customers_cannot_enter_the_back_office(client, world):
+    login(client, world["b"]["admin"])
+    response = client.get("/admin/tickets/ticket/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def _route_names(resolver=None, namespace=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if entry.namespace == "admin":
+                continue  # staff only; guarded by is_staff (test above)
+            yield from _route_names(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_route_is_classified_for_tenancy():
+    unclassified = set(_route_names()) - TENANT_ROUTES - NO_TENANT_DATA
+    assert not unclassified, f"Walk these routes in the tenancy tests, then classify them: {sorted(unclassified)}"
