@@ -65,3 +65,10 @@ def api_as(user) -> APIClient:
 def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
     return client
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return (f"database: {settings.DATABASES['default']['ENGINE']} · "
+            f"broker: {settings.CELERY_BROKER_URL.split('://')[0]}")
