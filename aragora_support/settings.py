@@ -132,6 +132,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# A shared cache (Redis) in production; per-process memory for the embedded defaults.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Ticket-list pages are cached by generation only where the cache is shared by every process.
+TICKET_LIST_CACHE = env.bool("TICKET_LIST_CACHE", default=CACHES["default"]["BACKEND"].endswith("RedisCache"))
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"

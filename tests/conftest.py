@@ -11,6 +11,23 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _list_cache_off(settings):
+    # Off by default: its invalidation runs on commit, which ordinary (rolled-back) tests never
+    # reach. tests/test_list_cache.py turns it on with committed transactions.
+    settings.TICKET_LIST_CACHE = False
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The database is rolled back between tests; the cache (Redis in CI) must start empty too.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def pro_org(db):
     return OrganizationFactory(name="Initech", tier=tier("pro"))

@@ -12,11 +12,11 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 
-from . import selectors, services
+from . import list_cache, selectors, services
 from .models import Channel, Message, SeverityCode, Status, Ticket
 from .serializers import (
     AttachmentSerializer, AttachmentUploadSerializer, MessageCreateSerializer, MessageSerializer,
-    TicketCreateSerializer, TicketSerializer, TicketUpdateSerializer,
+    TicketCreateSerializer, TicketSerializer, TicketUpdateSerializer, ticket_rows, ticket_values,
 )
 
 
@@ -40,6 +40,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return selectors.tickets_visible_to(self.request.user).select_related(
             "organization", "requester", "assignee"
         )
+
+    def list(self, request):
+        key = list_cache.page_key(request.user, request) if list_cache.enabled() else None
+        if key and (body := list_cache.get(key)) is not None:
+            return Response(body)
+        queryset = self.filter_queryset(selectors.tickets_visible_to(request.user))
+        page = self.paginate_queryset(ticket_values(queryset))
+        response = self.get_paginated_response(ticket_rows(page))
+        if key:
+            list_cache.put(key, response.data)
+        return response
 
     @extend_schema(
         request=TicketCreateSerializer,

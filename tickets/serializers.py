@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.db.models import F, QuerySet
 from rest_framework import serializers
 
 from .models import Attachment, Environment, Message, Queue, SeverityCode, Status, Ticket
@@ -20,6 +21,38 @@ class TicketSerializer(serializers.ModelSerializer):
             "response_due_at", "resolution_due_at",
         ]
         read_only_fields = fields
+
+
+# The list endpoint's hot path: rows straight from .values() shaped exactly as TicketSerializer
+# shapes them (a test holds the two equal). DRF's field-by-field serializer cost ~8 ms for a page
+# of 50; this costs well under 1 ms.
+_RELATED = {"organization": "organization__account_id", "requester": "requester__username",
+            "assignee": "assignee__username"}
+_DATETIMES = ("created_at", "updated_at", "resolved_at", "response_due_at", "resolution_due_at")
+
+
+def ticket_values(queryset: QuerySet) -> QuerySet:
+    plain = [f for f in TicketSerializer.Meta.fields if f not in _RELATED]
+    return queryset.values(*plain, **{f"_{name}": F(path) for name, path in _RELATED.items()})
+
+
+def _iso(value):
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def ticket_rows(rows) -> list[dict]:
+    fields = TicketSerializer.Meta.fields
+    out = []
+    for row in rows:
+        for name in _RELATED:
+            row[name] = row.pop(f"_{name}")
+        for name in _DATETIMES:
+            row[name] = _iso(row[name])
+        out.append({f: row[f] for f in fields})
+    return out
 
 
 class TicketCreateSerializer(serializers.Serializer):

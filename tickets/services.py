@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
+from . import list_cache
 from .models import (
     OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Message, Queue, SeverityCode, Status,
     Ticket, TicketEvent,
@@ -28,6 +29,9 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 
 def _event(ticket: Ticket, actor, kind: str, **data) -> TicketEvent:
+    # Every change is logged here, so this is also where cached ticket lists learn of it.
+    organization_id = ticket.organization_id
+    transaction.on_commit(lambda: list_cache.invalidate(organization_id))
     return TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data)
 
 

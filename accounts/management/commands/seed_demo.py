@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import CustomerRole, Organization, Tier, User
-from tickets import services
+from tickets import list_cache, services
 from tickets.models import (
     Channel, Environment, EventKind, Queue, SeverityCode, Status, Ticket, TicketEvent,
 )
@@ -170,5 +170,8 @@ class Command(BaseCommand):
                                  data={"channel": t.channel, "severity": t.severity}) for t in created_rows],
                     batch_size=batch)
             made += size
+        # Bulk inserts bypass the services, which is where cached ticket lists learn of changes.
+        for org in orgs:
+            list_cache.invalidate(org.pk)
         self.stdout.write(self.style.SUCCESS(
             f"Bulk: {n_orgs} organisations, {n_tickets} tickets in {time.monotonic() - started:.1f} s."))

@@ -1,0 +1,83 @@
+#!/usr/bin/env python
+"""Throughput and latency of GET /api/v1/tickets/ (a page of 50) against a trivial JSON view in
+the same gunicorn server, on PostgreSQL with the 100k-ticket data set, measured in one run.
+
+    .venv/bin/python bench/api_tickets.py [--tickets 100000] [--orgs 1000] [--seconds 10]
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Debian's `wrk`. Creates (once) and reuses
+the database `aragora_bench`. Targets: ratio >= 0.25, p99 < 100 ms at 16 concurrent clients.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import django_env, ensure_database, ensure_scale_data, gunicorn, manage, shell, wrk  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/aragora_bench")
+    parser.add_argument("--orgs", type=int, default=1000)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3",
+                        help="shared cache for the generational ticket-list cache (production setting)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    env = django_env(args.database_url, CACHE_URL=args.cache_url)
+    uncached_env = {**env, "TICKET_LIST_CACHE": "0"}
+    ensure_database(args.database_url)
+    manage(env, "migrate", "-v0")
+    ensure_scale_data(env, args.orgs, args.tickets)
+    tokens = shell(env, """
+from rest_framework.authtoken.models import Token
+from accounts.models import User
+from django.db.models import Count
+staff, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
+org_admin = (User.objects.filter(customer_role="admin").annotate(n=Count("organization__tickets"))
+             .order_by("-n").first())
+print(Token.objects.get_or_create(user=staff)[0].key, Token.objects.get_or_create(user=org_admin)[0].key,
+      org_admin.organization.tickets.count())
+""").split()
+    staff_token, customer_token, org_tickets = tokens[0], tokens[1], int(tokens[2])
+
+    staff = {"Authorization": f"Token {staff_token}"}
+    customer = {"Authorization": f"Token {customer_token}"}
+    results = {}
+    # One server run per configuration; the trivial view is measured in each, and each ratio is
+    # taken against the trivial view of the same run.
+    for label, server_env in (("list cache on", env), ("list cache off", uncached_env)):
+        with gunicorn(server_env, args.port, args.workers) as base:
+            runs = {
+                f"trivial JSON view [{label}]": (f"{base}/bench/trivial", {}),
+                f"tickets, staff, all {args.tickets} [{label}]": (f"{base}/api/v1/tickets/", staff),
+                f"tickets, customer admin, {org_tickets} [{label}]": (f"{base}/api/v1/tickets/", customer),
+            }
+            # Warm every worker's connections (and the cache) before measuring.
+            for url, headers in runs.values():
+                wrk(url, connections=args.connections, seconds=2, headers=headers)
+            for name, (url, headers) in runs.items():
+                results[name] = wrk(url, connections=args.connections, seconds=args.seconds, headers=headers)
+
+    print(f"\nGET /api/v1/tickets/ (page of 50), {args.connections} concurrent clients, {args.seconds} s each, "
+          f"gunicorn {args.workers} sync workers, PostgreSQL")
+    print(f"{'endpoint':60} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    ok = True
+    for name, r in results.items():
+        label = name[name.index("[") + 1:-1]
+        baseline = results[f"trivial JSON view [{label}]"]["rps"]
+        ratio = r["rps"] / baseline
+        print(f"{name:60} {r['rps']:8.0f} {ratio:6.2f} {r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {r['errors']:6d}")
+        if label == "list cache on" and not name.startswith("trivial"):
+            ok &= ratio >= 0.25 and r["p99_ms"] < 100 and r["errors"] == 0
+    print("targets with the production settings (ratio >= 0.25, p99 < 100 ms, no errors):",
+          "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
