@@ -8,6 +8,8 @@ from . import health
 admin.site.site_header = "Aragora Support back-office"
 admin.site.site_title = "Aragora Support"
 admin.site.index_title = "Queues, organisations and policy"
+# The queue is wide (due-time columns); the app sidebar would push them off screen.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", include("tickets.urls", namespace="portal")),

@@ -132,3 +132,10 @@ def test_ticket_page_shows_times_in_the_viewers_time_zone(client, customer):
     TicketFactory(requester=customer, created_at=datetime.datetime(2026, 7, 1, 16, 0, tzinfo=datetime.UTC))
     page = login(client, customer).get("/?status=all").content.decode()
     assert "1 Jul 2026, 09:00" in page
+
+
+def test_ticket_page_states_the_targets_for_its_severity(client, enterprise_org):
+    user = CustomerFactory(organization=enterprise_org)
+    ticket = TicketFactory(requester=user, severity="P1")
+    page = login(client, user).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "<dt>First response</dt><dd>1 hour" in page and "<dt>Resolution</dt><dd>4 hours" in page

@@ -4,7 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from . import services
 from .models import Attachment, Message, SeverityCode, Status, Ticket, TicketEvent
@@ -110,6 +112,11 @@ def _severity_action(code: str):
     return admin.action(description=f"Change severity to {code}")(action)
 
 
+def _short_time(value):
+    # Compact, in the viewer's zone: the queue has many columns to fit.
+    return date_format(localtime(value), "j M H:i") if value else "—"
+
+
 class TierFilter(admin.SimpleListFilter):
     title = "tier"
     parameter_name = "tier"
@@ -163,8 +170,8 @@ class TicketAdminForm(forms.ModelForm):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     form = TicketAdminForm
-    list_display = ["id", "subject", "organization_link", "tier", "severity", "status", "queue", "assignee",
-                    "response_due_at", "resolution_due_at", "created_at"]
+    list_display = ["id", "subject", "organization_link", "sev", "status", "queue", "assignee",
+                    "response_due", "resolution_due"]
     list_display_links = ["id", "subject"]
     list_filter = [TierFilter, "severity", "status", "queue", AssigneeFilter, "channel"]
     list_select_related = ["organization__tier", "assignee"]
@@ -188,11 +195,21 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description="organisation", ordering="organization__name")
     def organization_link(self, obj):
         url = reverse("admin:accounts_organization_change", args=[obj.organization_id])
-        return format_html('<a href="{}">{}</a>', url, obj.organization.name)
+        return format_html('<a href="{}">{}</a><br><small>{}</small>', url, obj.organization.name,
+                           obj.organization.tier.name)
 
-    @admin.display(description="tier", ordering="organization__tier__rank")
-    def tier(self, obj):
-        return obj.organization.tier.name
+    @admin.display(description="response due", ordering="response_due_at")
+    def response_due(self, obj):
+        return _short_time(obj.response_due_at)
+
+    @admin.display(description="resolution due", ordering="resolution_due_at")
+    def resolution_due(self, obj):
+        return _short_time(obj.resolution_due_at)
+
+    @admin.display(description="sev", ordering="severity")
+    def sev(self, obj):
+        return format_html('<span class="sev sev--{}" title="{}">{}</span>', obj.severity.lower(),
+                           obj.get_severity_display(), obj.severity)
 
     def has_add_permission(self, request):
         return False  # Tickets arrive through the channels (portal, API, email, phone log).

@@ -39,7 +39,7 @@ class Environment(models.TextChoices):
 
 class Queue(models.TextChoices):
     STANDARD = "standard", "Standard"
-    PRIORITY = "priority", "Priority Queue (senior engineers)"
+    PRIORITY = "priority", "Priority"  # the guide's Priority Queue, routed to senior engineers
 
 
 class Ticket(models.Model):

@@ -100,9 +100,10 @@ def ticket_detail(request, pk):
             return redirect("portal:ticket", pk=ticket.pk)
     thread = selectors.messages_visible_to(request.user, ticket).prefetch_related("attachments")
     loose_attachments = selectors.attachments_visible_to(request.user, ticket).filter(message__isnull=True)
+    policy = selectors.policy_for(ticket.organization)
     return render(request, "portal/ticket_detail.html", {
         "ticket": ticket, "thread": thread, "loose_attachments": loose_attachments, "form": form,
-        "policy": selectors.policy_for(ticket.organization),
+        "policy": policy, "targets": next(r for r in policy["rows"] if r["severity"].code == ticket.severity),
     })
 
 
