@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Organisations, people and support policy"
 
     def ready(self):
+        from . import signals  # noqa: F401  (connects the receivers)
         from .roles import sync_staff_roles
 
         # Run after every app's permissions exist (post_migrate fires per app; the last wins).

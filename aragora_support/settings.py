@@ -109,7 +109,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -135,7 +135,10 @@ SPECTACULAR_SETTINGS = {
 # A shared cache (Redis) in production; per-process memory for the embedded defaults.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Ticket-list pages are cached by generation only where the cache is shared by every process.
-TICKET_LIST_CACHE = env.bool("TICKET_LIST_CACHE", default=CACHES["default"]["BACKEND"].endswith("RedisCache"))
+_SHARED_CACHE = CACHES["default"]["BACKEND"].endswith("RedisCache")
+TICKET_LIST_CACHE = env.bool("TICKET_LIST_CACHE", default=_SHARED_CACHE)
+# Token → user kept in the cache (accounts/authentication.py); also only with a shared cache.
+AUTH_TOKEN_CACHE = env.bool("AUTH_TOKEN_CACHE", default=_SHARED_CACHE)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):

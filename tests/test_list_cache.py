@@ -68,7 +68,7 @@ def test_a_rolled_back_change_leaves_the_generation_alone(customer_admin):
     TicketFactory(requester=customer_admin, subject="kept")
     client = api_as(customer_admin)
     subjects(client)
-    key = list_cache._org_key(customer_admin.organization_id)
+    key = list_cache._org_key(customer_admin.organization_id)  # the organisation's generation
     generation = cache.get(key)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.ticket_create(organization=customer_admin.organization, requester=customer_admin,

@@ -2,12 +2,13 @@
 writes go through services, and tenancy is the selectors' scoping (404 outside it)."""
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers as drf_serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import Organization
@@ -42,14 +43,19 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     def list(self, request):
-        key = list_cache.page_key(request.user, request) if list_cache.enabled() else None
-        if key and (body := list_cache.get(key)) is not None:
-            return Response(body)
+        cached = None
+        if list_cache.enabled() and request.accepted_renderer.format == "json":
+            cached = list_cache.Lookup(request.user, request)
+            if cached.hit is not None:
+                return HttpResponse(cached.hit, content_type="application/json")
         queryset = self.filter_queryset(selectors.tickets_visible_to(request.user))
         page = self.paginate_queryset(ticket_values(queryset))
         response = self.get_paginated_response(ticket_rows(page))
-        if key:
-            list_cache.put(key, response.data)
+        if cached:
+            # Stored rendered: a hit then costs neither unpickling rows nor encoding JSON.
+            body = JSONRenderer().render(response.data)
+            cached.store(body)
+            return HttpResponse(body, content_type="application/json")
         return response
 
     @extend_schema(

@@ -1,10 +1,12 @@
 """Generational cache for API ticket-list pages.
 
-A page is stored under a key that holds the *generation* of the tickets it shows: one counter
-per organisation, and one for staff's all-tickets view. Every change to a ticket is logged as
-a TicketEvent (tickets.services._event); that is where the generations are bumped, after commit.
-A page built from data older than its generation can only be stored under a generation no
-reader asks for any more, so a reader never sees a list older than the last committed change.
+Each scope (one organisation; staff's all-tickets view) has a *generation* counter. A page is
+stored together with the generation it was built at, and served only while that generation is
+current. Every change to a ticket is logged as a TicketEvent (tickets.services._event); that is
+where the generations are bumped, after commit. So a reader never gets a list older than the
+last committed change; at worst two readers racing a write both rebuild the page.
+
+One round trip per request: the generation and the page are read together.
 
 It needs a cache shared by every process (Redis): with a per-process cache a write made by one
 process would leave the others' pages stale. So it is on only when settings.TICKET_LIST_CACHE is.
@@ -32,32 +34,28 @@ def _fresh_generation() -> int:
     return time.time_ns()
 
 
-def _generation(key: str) -> int:
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, _fresh_generation(), timeout=None)
-        value = cache.get(key)
-    return value
+class Lookup:
+    """The cache slot of one page for one viewer: `hit` holds the body if it is current."""
 
+    def __init__(self, user, request):
+        if user.is_staff:
+            scope, self.generation_key = "staff", ALL
+        else:
+            scope = f"org{user.organization_id}" + ("" if user.is_customer_admin else f":user{user.pk}")
+            self.generation_key = _org_key(user.organization_id)
+        query = "&".join(sorted(f"{k}={v}" for k, values in request.query_params.lists() for v in values))
+        digest = hashlib.blake2b(f"{request.get_host()}?{query}".encode(), digest_size=16).hexdigest()
+        self.page_key = f"tickets:page:{scope}:{digest}"
+        found = cache.get_many([self.generation_key, self.page_key])
+        self.generation = found.get(self.generation_key)
+        if self.generation is None:
+            cache.add(self.generation_key, _fresh_generation(), timeout=None)
+            self.generation = cache.get(self.generation_key)
+        page = found.get(self.page_key)
+        self.hit = page[1] if page and page[0] == self.generation else None
 
-def page_key(user, request) -> str:
-    """The cache key of the page this user asked for, at the current generation of their scope."""
-    if user.is_staff:
-        scope, generation = "staff", _generation(ALL)
-    else:
-        scope = f"org{user.organization_id}" + ("" if user.is_customer_admin else f":user{user.pk}")
-        generation = _generation(_org_key(user.organization_id))
-    query = "&".join(sorted(f"{k}={v}" for k, values in request.query_params.lists() for v in values))
-    digest = hashlib.blake2b(f"{request.get_host()}?{query}".encode(), digest_size=16).hexdigest()
-    return f"tickets:page:{scope}:{generation}:{digest}"
-
-
-def get(key: str):
-    return cache.get(key)
-
-
-def put(key: str, body) -> None:
-    cache.set(key, body, TTL_SECONDS)
+    def store(self, body: bytes) -> None:
+        cache.set(self.page_key, (self.generation, body), TTL_SECONDS)
 
 
 def _bump(key: str) -> None:
