@@ -3,6 +3,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from tickets.models import Ticket
 from tests.factories import PASSWORD
@@ -31,6 +32,9 @@ def page(live_server):
         page.base_url = live_server.url
         yield page
         browser.close()
+        # ORM calls made inside Playwright's sync context run on a connection of that context;
+        # close it here, or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
@@ -62,3 +66,4 @@ def test_phone_sized_dashboard_has_no_horizontal_scroll(page, customer):
     page.click("button[type=submit]")
     page.wait_for_url(f"{page.base_url}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
