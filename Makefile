@@ -23,7 +23,7 @@ seed: migrate
 
 ## Serve the portal on http://127.0.0.1:$(PORT) with a Celery worker and beat (embedded defaults).
 run: seed
-	DEBUG=$${DEBUG:-1} PORT=$(PORT) BIN=$(BIN) ./scripts/run-dev.sh
+	DEBUG=$${DEBUG:-0} PORT=$(PORT) BIN=$(BIN) ./scripts/run-dev.sh
 
 ## Install and run every test (uses DATABASE_URL / CELERY_BROKER_URL when set).
 test: install

@@ -130,6 +130,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "tickets.models.SeverityCode",
+        "StatusEnum": "tickets.models.Status",
+        "ChannelEnum": "tickets.models.Channel",
+        "EnvironmentEnum": "tickets.models.Environment",
+        "QueueEnum": "tickets.models.Queue",
+    },
 }
 
 # A shared cache (Redis) in production; per-process memory for the embedded defaults.

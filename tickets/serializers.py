@@ -61,8 +61,8 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField()
-    severity = serializers.ChoiceField(choices=SeverityCode.values)
-    environment = serializers.ChoiceField(choices=Environment.values, default=Environment.PRODUCTION)
+    severity = serializers.ChoiceField(choices=SeverityCode.choices)
+    environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.PRODUCTION)
     affected_users = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     business_impact = serializers.CharField(required=False, allow_blank=True, default="")
     already_tried = serializers.CharField(required=False, allow_blank=True, default="")
@@ -70,13 +70,13 @@ class TicketCreateSerializer(serializers.Serializer):
 
 class TicketUpdateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=200, required=False)
-    severity = serializers.ChoiceField(choices=SeverityCode.values, required=False)
-    status = serializers.ChoiceField(choices=Status.values, required=False)
-    environment = serializers.ChoiceField(choices=Environment.values, required=False)
+    severity = serializers.ChoiceField(choices=SeverityCode.choices, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    environment = serializers.ChoiceField(choices=Environment.choices, required=False)
     affected_users = serializers.CharField(max_length=100, required=False, allow_blank=True)
     business_impact = serializers.CharField(required=False, allow_blank=True)
     already_tried = serializers.CharField(required=False, allow_blank=True)
-    queue = serializers.ChoiceField(choices=Queue.values, required=False)
+    queue = serializers.ChoiceField(choices=Queue.choices, required=False)
     assignee = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
         required=False, allow_null=True,
