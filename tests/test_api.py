@@ -363,3 +363,10 @@ def test_existing_token_is_reused(api, customer):
 def test_openapi_schema_validates_without_warnings():
     # --fail-on-warn exits non-zero on any warning, which fails this test.
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_password_guessing_on_the_token_endpoint_is_throttled(api, customer):
+    for _ in range(20):
+        api.post("/api/v1/auth/token/", {"username": customer.username, "password": "guess"}, format="json")
+    response = api.post("/api/v1/auth/token/", {"username": customer.username, "password": PASSWORD}, format="json")
+    assert response.status_code == 429 and "throttled" in response.json()["detail"]
