@@ -139,3 +139,22 @@ def test_ticket_page_states_the_targets_for_its_severity(client, enterprise_org)
     ticket = TicketFactory(requester=user, severity="P1")
     page = login(client, user).get(f"/tickets/{ticket.pk}/").content.decode()
     assert "<dt>First response</dt><dd>1 hour" in page and "<dt>Resolution</dt><dd>4 hours" in page
+
+
+def test_dashboard_and_ticket_page_query_counts_do_not_grow_with_data(client, customer_admin, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    login(client, customer_admin)
+    ticket = TicketFactory(requester=customer_admin)
+    services.message_create(ticket=ticket, author=staff, body="first")
+    few = (count("/"), count(f"/tickets/{ticket.pk}/"))
+    TicketFactory.create_batch(20, requester=customer_admin)
+    for n in range(10):
+        services.message_create(ticket=ticket, author=staff, body=f"reply {n}")
+    assert (count("/"), count(f"/tickets/{ticket.pk}/")) == few
