@@ -2,7 +2,7 @@
 writes go through services, and tenancy is the selectors' scoping (404 outside it)."""
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.models import Organization
 
 from . import list_cache, selectors, services
+from .downloads import attachment_response
 from .models import Channel, Message, SeverityCode, Status, Ticket
 from .serializers import (
     AttachmentSerializer, AttachmentUploadSerializer, MessageCreateSerializer, MessageSerializer,
@@ -154,16 +155,5 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/download")
     def download(self, request, pk=None, attachment_id=None):
         ticket = self.get_object()
-        attachment = selectors.attachment_get_for(request.user, attachment_id)
-        if attachment.ticket_id != ticket.pk:
-            raise Http404("No such attachment.")
-        return attachment_response(attachment)
+        return attachment_response(selectors.attachment_get_for(request.user, ticket, attachment_id))
 
-
-def attachment_response(attachment) -> FileResponse:
-    # Served as a download, never inline: an uploaded HTML or SVG must not run in our origin.
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                            content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

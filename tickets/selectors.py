@@ -47,14 +47,11 @@ def attachments_visible_to(user, ticket: Ticket) -> QuerySet[Attachment]:
     return qs
 
 
-def attachment_get_for(user, pk) -> Attachment:
-    try:
-        attachment = Attachment.objects.select_related("ticket", "message").get(pk=pk)
-    except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such attachment.")
-    if not tickets_visible_to(user).filter(pk=attachment.ticket_id).exists():
-        raise Http404("No such attachment.")
-    if not user.is_staff and attachment.message_id and attachment.message.is_internal:
+def attachment_get_for(user, ticket: Ticket, attachment_id) -> Attachment:
+    """An attachment of a ticket the user may see (from ticket_get_for); 404 unless it is on
+    that ticket and visible to the user."""
+    attachment = attachments_visible_to(user, ticket).filter(pk=attachment_id).first()
+    if attachment is None:
         raise Http404("No such attachment.")
     return attachment
 

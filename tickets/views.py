@@ -1,16 +1,17 @@
 """Customer portal pages. Thin: reads through selectors (which decide tenancy), writes through
 services; a ticket outside the viewer's scope is a 404, never a 403."""
+from functools import wraps
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
-from .api import attachment_response
+from .downloads import attachment_response
 from .forms import ReplyForm, TicketForm
 from .models import Channel, Status
 
@@ -18,6 +19,7 @@ from .models import Channel, Status
 def _customer_only(view):
     """Portal pages are for customers; staff work in the admin."""
 
+    @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.user.is_staff:
             return redirect("admin:index")
@@ -25,8 +27,6 @@ def _customer_only(view):
             raise PermissionDenied("Your account belongs to no organisation.")
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return login_required(wrapper)
 
 
@@ -111,7 +111,4 @@ def ticket_detail(request, pk):
 @_customer_only
 def attachment_download(request, pk, attachment_id):
     ticket = selectors.ticket_get_for(request.user, pk)
-    attachment = selectors.attachment_get_for(request.user, attachment_id)
-    if attachment.ticket_id != ticket.pk:
-        raise Http404("No such attachment.")
-    return attachment_response(attachment)
+    return attachment_response(selectors.attachment_get_for(request.user, ticket, attachment_id))
