@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "tickets",
     "onboarding",
     "qbr",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -167,8 +168,21 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "accounts.tasks.record_heartbeat", "schedule": 60.0},
+    "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
+    "outbox-flush": {"task": "notifications.tasks.flush_outbox", "schedule": 30.0},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- notifications (outbox) ---------------------------------------------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Aragora Support <support@aragora.ai>")
+SLACK_API_BASE_URL = env.str("SLACK_API_BASE_URL", default="https://slack.com/api/")
+SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
+SLACK_INTERNAL_CHANNEL = env.str("SLACK_INTERNAL_CHANNEL", default="#support-escalations")
+PAGER_WEBHOOK_URL = env.str("PAGER_WEBHOOK_URL", default="")
+# --- end notifications ---------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""SLA clocks: business-time arithmetic (calendar.py, pure), due times and states on tickets."""
