@@ -46,6 +46,9 @@ class Tier(models.Model):
     business_days = models.JSONField(default=list, blank=True, help_text="ISO weekdays, 1=Mon.")
     business_start = models.TimeField(null=True, blank=True)
     business_end = models.TimeField(null=True, blank=True)
+    escalation_severities = models.JSONField(
+        default=list, blank=True, help_text="Severities that climb the escalation ladder by elapsed time."
+    )
 
     class Meta:
         ordering = ["rank"]
@@ -77,12 +80,15 @@ class Severity(models.Model):
 
 
 class TargetKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
     RESPONSE = "response", "Response"
     RESOLUTION = "resolution", "Resolution"
 
 
 class TargetUnit(models.TextChoices):
-    # Semantics decided in DESIGN.md: h = hours of coverage, d = coverage days, w = coverage weeks.
+    # Semantics decided in DESIGN.md: h = hours of coverage, d = coverage days, w = coverage weeks;
+    # m = minutes of coverage, for the guide's "acknowledged within 30 minutes".
+    MINUTES = "m", "minutes"
     HOURS = "h", "hours"
     DAYS = "d", "days"
     WEEKS = "w", "weeks"
@@ -90,7 +96,7 @@ class TargetUnit(models.TextChoices):
 
 class TargetFields(models.Model):
     severity = models.ForeignKey(Severity, on_delete=models.PROTECT)
-    kind = models.CharField(max_length=10, choices=TargetKind.choices)
+    kind = models.CharField(max_length=15, choices=TargetKind.choices)
     amount = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty = best effort (no target, no clock)."
     )
@@ -128,6 +134,48 @@ class SlaTarget(TargetFields):
         return f"{self.tier} {self.severity.code} {self.kind}: {self.display}"
 
 
+class Holiday(models.Model):
+    """A closed day on a tier's business calendar (local date). None by default: data, not code."""
+
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tier", "date"], name="uniq_tier_holiday")]
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class EscalationLevel(models.Model):
+    """One rung of a tier's escalation ladder (guide: "Escalation Procedures" and "Contacts").
+
+    A ticket of a climbing severity reaches this level when it has been unresolved for `after`
+    on the tier's own calendar (time waiting on the customer does not count).
+    """
+
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="escalation_levels")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=100)
+    after_hours = models.PositiveIntegerField(help_text="Coverage hours unresolved before this level.")
+    roles = models.ManyToManyField("auth.Group", blank=True, help_text="Staff roles contacted at this level.")
+    notify_account_manager = models.BooleanField(default=False)
+    notify_support_engineer = models.BooleanField(default=False, help_text="The organisation's dedicated engineer.")
+    availability = models.CharField(max_length=100, help_text="As the guide's contacts table says.")
+    page_outside_hours_p1_only = models.BooleanField(
+        default=False, help_text="Outside business hours, contacts are paged for P1 only (others get email)."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tier", "number"], name="uniq_tier_level")]
+        ordering = ["tier__rank", "number"]
+
+    def __str__(self):
+        return f"{self.tier} L{self.number} {self.title}"
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     account_id = models.CharField(max_length=32, unique=True, default=new_account_id, editable=False)
@@ -139,6 +187,9 @@ class Organization(models.Model):
     support_engineer = models.ForeignKey(
         "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="supported_organizations",
         limit_choices_to={"is_staff": True}, help_text="Dedicated support engineer (Enterprise).",
+    )
+    slack_channel = models.CharField(
+        max_length=100, blank=True, help_text="Slack Connect channel id (Enterprise); updates are posted there."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -173,6 +173,19 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+# SLA: share of a target used at which a clock is "at risk" (and staff are warned).
+SLA_AT_RISK_RATIO = env.float("SLA_AT_RISK_RATIO", default=0.75)
+# Systemic problem (guide: "Multiple related issues"): this many P1/P2 tickets from this many
+# organisations naming one component within the window are linked under an incident.
+SLA_SYSTEMIC_MIN_TICKETS = env.int("SLA_SYSTEMIC_MIN_TICKETS", default=3)
+SLA_SYSTEMIC_MIN_ORGANIZATIONS = env.int("SLA_SYSTEMIC_MIN_ORGANIZATIONS", default=2)
+SLA_SYSTEMIC_WINDOW_MINUTES = env.int("SLA_SYSTEMIC_WINDOW_MINUTES", default=60)
+# Staff business hours (when L3/L4 contacts are paged for P1 only, and others get email).
+STAFF_CALENDAR = {"tz": "America/Los_Angeles", "days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+PAGER_ROUTING_KEY = env.str("PAGER_ROUTING_KEY", default="aragora-support")
+# Absolute links in notifications.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
 # --- notifications (outbox) ---------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -182,6 +195,20 @@ SLACK_API_BASE_URL = env.str("SLACK_API_BASE_URL", default="https://slack.com/ap
 SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
 SLACK_INTERNAL_CHANNEL = env.str("SLACK_INTERNAL_CHANNEL", default="#support-escalations")
 PAGER_WEBHOOK_URL = env.str("PAGER_WEBHOOK_URL", default="")
+# Only for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (one file per message).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+# Celery queue for send tasks; empty = the default queue.
+NOTIFICATION_QUEUE = env.str("NOTIFICATION_QUEUE", default="")
+# A sender that has not finished within the lease is presumed dead and its row is sent again,
+# so every provider call must time out well within it (SMTP, Slack and the pager use the timeout).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+NOTIFICATION_SEND_TIMEOUT = env.int("NOTIFICATION_SEND_TIMEOUT", default=20)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=NOTIFICATION_SEND_TIMEOUT)
+# Retries after 30 s, 1, 2, 4, 8, 16, 32 min (about an hour in all), then the row is failed.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_BACKOFF_SECONDS = env.int("NOTIFICATION_BACKOFF_SECONDS", default=30)
+NOTIFICATION_BACKOFF_MAX_SECONDS = env.int("NOTIFICATION_BACKOFF_MAX_SECONDS", default=3600)
+NOTIFICATION_FLUSH_BATCH = env.int("NOTIFICATION_FLUSH_BATCH", default=500)
 # --- end notifications ---------------------------------------------------------------------------
 
 LOGGING = {

@@ -130,3 +130,29 @@ def test_change_form_refuses_a_forbidden_transition_on_the_form(client, lead, cu
     assert response.status_code == 200 and "closed ticket cannot become new" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == "closed"
+
+
+@pytest.mark.parametrize("state, expected", [("breached", {"late"}), ("at_risk", {"risky"}),
+                                             ("on_track", {"fresh"}), ("paused", {"waiting"})])
+def test_sla_filter_selects_tickets_by_the_state_of_their_clocks(client, lead, enterprise_org, state, expected):
+    import datetime as dt
+
+    import time_machine
+
+    from tickets import services
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(organization=enterprise_org)
+    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+    for subject, opened in [("late", now - dt.timedelta(hours=2)), ("risky", now - dt.timedelta(minutes=100)),
+                            ("fresh", now - dt.timedelta(minutes=5)), ("waiting", now - dt.timedelta(minutes=5))]:
+        with time_machine.travel(opened, tick=False):
+            ticket, _ = services.ticket_create(organization=enterprise_org, requester=customer, subject=subject,
+                                               description="d", severity="P2", channel="portal")
+        if subject == "waiting":
+            services.ticket_set_status(ticket=ticket, actor=lead, status="waiting_on_customer")
+    login(client, lead)
+    with time_machine.travel(now, tick=False):
+        page = client.get(f"{CHANGELIST}?sla={state}").content.decode()
+    shown = {s for s in ("late", "risky", "fresh", "waiting") if f">{s}<" in page}
+    assert shown == expected

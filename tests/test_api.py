@@ -58,8 +58,10 @@ def test_customer_creates_a_ticket_for_their_organisation(customer, pro_org):
     assert body["organization"] == pro_org.account_id
     assert {k: body[k] for k in NEW} == NEW
     assert body["channel"] == "api" and body["status"] == "new"
-    assert body["response_due_at"] is None and body["resolution_due_at"] is None
-    assert {"id", "created_at", "queue", "requester", "assignee"} <= set(body)
+    assert body["response_due_at"] and body["resolution_due_at"]  # Pro P2: 8 h and 3 business days
+    assert body["sla"]["response"]["state"] == "on_track" and body["sla"]["acknowledgement"]["state"] == "none"
+    assert body["escalation_level"] == 1 and body["escalations"] == []
+    assert {"id", "created_at", "queue", "requester", "assignee", "component", "incident"} <= set(body)
 
 
 def test_idempotency_key_repeat_returns_the_first_ticket(customer):
@@ -190,7 +192,7 @@ def test_list_query_count_does_not_grow_with_the_data(who, request, customer, cu
     few = _list_queries(client)
     TicketFactory.create_batch(120, requester=customer_admin, assignee=staff)
     assert _list_queries(client) == few
-    assert few == 1  # the page itself: no COUNT(*), no per-row queries (auth is forced here)
+    assert few == 2  # the page and its escalation history: no COUNT(*), nothing per row (auth is forced)
 
 
 # -- retrieve / update ------------------------------------------------------------------------------
@@ -370,3 +372,42 @@ def test_password_guessing_on_the_token_endpoint_is_throttled(api, customer):
         api.post("/api/v1/auth/token/", {"username": customer.username, "password": "guess"}, format="json")
     response = api.post("/api/v1/auth/token/", {"username": customer.username, "password": PASSWORD}, format="json")
     assert response.status_code == 429 and "throttled" in response.json()["detail"]
+
+
+def test_customer_requests_escalation_through_the_api(enterprise_org):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(organization=enterprise_org)
+    ticket = TicketFactory(requester=customer)
+    client = api_as(customer)
+    response = client.post(f"/api/v1/tickets/{ticket.pk}/escalate/", {"reason": "Exec demo"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["escalation_level"] == 2
+    assert [(e["level"], e["trigger"], e["reason"]) for e in body["escalations"]] == [
+        (2, "customer_request", "Exec demo")]
+    assert client.post(f"/api/v1/tickets/{ticket.pk}/escalate/", {}, format="json").status_code == 400
+    for _ in range(2):
+        client.post(f"/api/v1/tickets/{ticket.pk}/escalate/", {"reason": "again"}, format="json")
+    top = client.post(f"/api/v1/tickets/{ticket.pk}/escalate/", {"reason": "again"}, format="json")
+    assert top.status_code == 400 and "highest level" in str(top.json())
+
+
+def test_sla_object_reports_each_clock(enterprise_org):
+    import datetime as dt
+
+    import time_machine
+
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(organization=enterprise_org)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone.utc), tick=False):
+        ticket, _ = services.ticket_create(organization=enterprise_org, requester=customer, subject="s",
+                                           description="d", severity="P1", channel="api")
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, 50, tzinfo=dt.timezone.utc), tick=False):
+        sla = api_as(customer).get(f"/api/v1/tickets/{ticket.pk}/").json()["sla"]
+    assert sla == {
+        "acknowledgement": {"due_at": "2026-12-01T10:30:00Z", "state": "breached", "stopped_at": None},
+        "response": {"due_at": "2026-12-01T11:00:00Z", "state": "at_risk", "stopped_at": None},
+        "resolution": {"due_at": "2026-12-01T14:00:00Z", "state": "on_track", "stopped_at": None},
+    }

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 # Every named route, by what it exposes. Routes that hold organisation data are walked below.
 TENANT_ROUTES = {
-    "portal:dashboard", "portal:ticket_new", "portal:ticket", "portal:attachment",
-    "ticket-list", "ticket-detail", "ticket-messages", "ticket-attachments", "ticket-download",
+    "portal:dashboard", "portal:ticket_new", "portal:ticket", "portal:attachment", "portal:ticket_escalate",
+    "ticket-list", "ticket-detail", "ticket-messages", "ticket-attachments", "ticket-download", "ticket-escalate",
 }
 NO_TENANT_DATA = {
     "login", "logout", "api-token", "schema", "api-docs", "healthz", "bench-trivial",
@@ -56,6 +56,7 @@ def test_portal_pages_never_show_or_change_another_organisations_data(client, wo
     assert client.get(f"/tickets/{t.pk}/").status_code == 404
     assert client.post(f"/tickets/{t.pk}/", {"body": "intrusion"}).status_code == 404
     assert client.get(f"/tickets/{t.pk}/attachments/{att.pk}/").status_code == 404
+    assert client.post(f"/tickets/{t.pk}/escalate/", {"reason": "intrusion"}).status_code == 404
     # Own ticket id with a foreign attachment id is refused too.
     assert client.get(f"/tickets/{b['ticket'].pk}/attachments/{att.pk}/").status_code == 404
     assert _counts() == before
@@ -94,6 +95,7 @@ def test_api_endpoints_never_show_or_change_another_organisations_data(world, ro
         ("put", f"/api/v1/tickets/{t.pk}/", {"subject": "pwned"}),
         ("get", f"/api/v1/tickets/{t.pk}/messages/", None),
         ("post", f"/api/v1/tickets/{t.pk}/messages/", {"body": "intrusion"}),
+        ("post", f"/api/v1/tickets/{t.pk}/escalate/", {"reason": "intrusion"}),
         ("get", f"/api/v1/tickets/{t.pk}/attachments/", None),
         ("get", f"/api/v1/tickets/{t.pk}/attachments/{att.pk}/download/", None),
         ("get", f"/api/v1/tickets/{b['ticket'].pk}/attachments/{att.pk}/download/", None),

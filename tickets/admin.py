@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.timezone import localtime
 
 from . import services
+from .sla import clocks
 from .models import Attachment, Message, SeverityCode, Status, Ticket, TicketEvent
 
 
@@ -117,6 +120,39 @@ def _short_time(value):
     return date_format(localtime(value), "j M H:i") if value else "—"
 
 
+class SlaStateFilter(admin.SimpleListFilter):
+    """Open tickets by the worst state of their clocks, read from the stored due and warn times."""
+
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("breached", "Breached"), ("at_risk", "At risk"), ("paused", "Paused"), ("on_track", "On track")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        running = {
+            "ack": Q(acknowledged_at__isnull=True),
+            "response": Q(first_response_at__isnull=True),
+            "resolution": ~Q(status__in=["resolved", "closed", "waiting_on_customer"]),
+        }
+        breached = Q()
+        at_risk = Q()
+        for clock, is_running in running.items():
+            breached |= is_running & Q(**{f"{clock}_due_at__lte": now})
+            at_risk |= is_running & Q(**{f"{clock}_warn_at__lte": now, f"{clock}_due_at__gt": now})
+        value = self.value()
+        if value == "breached":
+            return queryset.filter(breached)
+        if value == "at_risk":
+            return queryset.filter(at_risk).exclude(breached)
+        if value == "paused":
+            return queryset.filter(status="waiting_on_customer")
+        if value == "on_track":
+            return queryset.filter(status__in=["new", "acknowledged", "in_progress"]).exclude(breached | at_risk)
+        return queryset
+
+
 class TierFilter(admin.SimpleListFilter):
     title = "tier"
     parameter_name = "tier"
@@ -170,10 +206,11 @@ class TicketAdminForm(forms.ModelForm):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     form = TicketAdminForm
-    list_display = ["id", "subject", "organization_link", "sev", "status", "queue", "assignee",
+    list_display = ["id", "subject", "organization_link", "sev", "status", "sla", "escalation_level", "assignee",
                     "response_due", "resolution_due"]
     list_display_links = ["id", "subject"]
-    list_filter = [TierFilter, "severity", "status", "queue", AssigneeFilter, "channel"]
+    list_filter = [SlaStateFilter, TierFilter, "severity", "status", "queue", AssigneeFilter, "escalation_level",
+                   "channel"]
     list_select_related = ["organization__tier", "assignee"]
     search_fields = ["=id", "subject", "organization__name", "=organization__account_id", "requester__username",
                      "requester__email"]
@@ -183,12 +220,15 @@ class TicketAdmin(admin.ModelAdmin):
     actions = [assign_to_me, acknowledge, resolve] + [_severity_action(code) for code in SeverityCode.values]
     inlines = [MessageInline, AttachmentInline, EventInline]
     readonly_fields = ["organization", "requester", "channel", "description", "created_at", "updated_at",
-                       "resolved_at", "response_due_at", "resolution_due_at"]
+                       "resolved_at", "response_due_at", "resolution_due_at", "acknowledged_at", "first_response_at",
+                       "ack_due_at", "escalation_level", "next_escalation_at", "incident"]
     fieldsets = [
         (None, {"fields": ["organization", "requester", "subject", "description", "channel"]}),
         ("Triage", {"fields": ["severity", "status", "queue", "assignee"]}),
         ("Customer context", {"fields": ["environment", "affected_users", "business_impact", "already_tried"]}),
-        ("Clocks", {"fields": ["created_at", "updated_at", "resolved_at", "response_due_at", "resolution_due_at"]}),
+        ("Clocks", {"fields": ["created_at", "updated_at", "acknowledged_at", "first_response_at", "resolved_at",
+                               "ack_due_at", "response_due_at", "resolution_due_at", "escalation_level",
+                               "next_escalation_at", "incident", "component"]}),
     ]
     raw_id_fields = []
 
@@ -205,6 +245,13 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description="resolution due", ordering="resolution_due_at")
     def resolution_due(self, obj):
         return _short_time(obj.resolution_due_at)
+
+    @admin.display(description="SLA")
+    def sla(self, obj):
+        state = clocks.worst_state(obj, timezone.now())
+        label = {"on_track": "On track", "at_risk": "At risk", "breached": "Breached", "paused": "Paused",
+                 "met": "Met", "none": "—"}[state]
+        return format_html('<span class="sla sla--{}">{}</span>', state, label)
 
     @admin.display(description="sev", ordering="severity")
     def sev(self, obj):

@@ -18,7 +18,8 @@ from . import list_cache, selectors, services
 from .downloads import attachment_response
 from .models import Channel, Message, SeverityCode, Status, Ticket
 from .serializers import (
-    AttachmentSerializer, AttachmentUploadSerializer, MessageCreateSerializer, MessageSerializer,
+    AttachmentSerializer, AttachmentUploadSerializer, EscalationRequestSerializer, MessageCreateSerializer,
+    MessageSerializer,
     TicketCreateSerializer, TicketSerializer, TicketUpdateSerializer, ticket_rows, ticket_values,
 )
 
@@ -41,7 +42,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):
         return selectors.tickets_visible_to(self.request.user).select_related(
-            "organization", "requester", "assignee"
+            "organization", "requester", "assignee", "component"
         )
 
     def list(self, request):
@@ -112,6 +113,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
     def update(self, request, pk=None):
         return self.partial_update(request, pk)
+
+    @extend_schema(request=EscalationRequestSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """Ask for escalation (guide: "Customer explicitly requests escalation"): the ticket moves
+        up one level of its tier's ladder at once; each level can be asked for once."""
+        ticket = self.get_object()
+        data = EscalationRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.escalation_request(ticket=ticket, actor=request.user, reason=data.validated_data["reason"])
+        return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
     @extend_schema(methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer})

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Severity
 
-from .models import Environment, SeverityCode
+from .models import Component, Environment, SeverityCode
 from .services import check_upload
 
 
@@ -22,6 +22,9 @@ class TicketForm(forms.Form):
     severity = forms.ChoiceField(choices=SeverityCode.choices, widget=forms.RadioSelect)
     environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
     affected_users = forms.CharField(max_length=100, required=False, help_text="Number or percentage.")
+    component = forms.ModelChoiceField(
+        queryset=Component.objects.all(), required=False, empty_label="Not sure",
+        help_text="The part of Aragora affected, if you know it.")
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What happened, when it started, steps to reproduce.",
@@ -39,6 +42,11 @@ class TicketForm(forms.Form):
         # Label each severity with its definition from the policy tables.
         names = dict(Severity.objects.values_list("code", "name"))
         self.fields["severity"].choices = [(code, f"{code} - {names.get(code, label)}") for code, label in SeverityCode.choices]
+
+
+class EscalationForm(forms.Form):
+    reason = forms.CharField(label="Why does this need escalating?", max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReplyForm(forms.Form):

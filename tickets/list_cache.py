@@ -6,7 +6,8 @@ current. Every change to a ticket is logged as a TicketEvent (tickets.services._
 where the generations are bumped, after commit. So a reader never gets a list older than the
 last committed change; at worst two readers racing a write both rebuild the page.
 
-One round trip per request: the generation and the page are read together.
+One round trip per request: the generation and the page are read together. SLA states change
+as time passes, so a page is also keyed by the current minute (the sweep's own granularity).
 
 It needs a cache shared by every process (Redis): with a per-process cache a write made by one
 process would leave the others' pages stale. So it is on only when settings.TICKET_LIST_CACHE is.
@@ -44,7 +45,9 @@ class Lookup:
             scope = f"org{user.organization_id}" + ("" if user.is_customer_admin else f":user{user.pk}")
             self.generation_key = _org_key(user.organization_id)
         query = "&".join(sorted(f"{k}={v}" for k, values in request.query_params.lists() for v in values))
-        digest = hashlib.blake2b(f"{request.get_host()}?{query}".encode(), digest_size=16).hexdigest()
+        # SLA states move with the clock, not only with writes: a page is good for its minute.
+        minute = int(time.time() // 60)
+        digest = hashlib.blake2b(f"{request.get_host()}?{query}@{minute}".encode(), digest_size=16).hexdigest()
         self.page_key = f"tickets:page:{scope}:{digest}"
         found = cache.get_many([self.generation_key, self.page_key])
         self.generation = found.get(self.generation_key)

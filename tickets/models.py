@@ -42,6 +42,33 @@ class Queue(models.TextChoices):
     PRIORITY = "priority", "Priority"  # the guide's Priority Queue, routed to senior engineers
 
 
+class Component(models.Model):
+    """A part of the Aragora platform a ticket can name; the unit of systemic-issue detection."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Incident(models.Model):
+    """Related tickets that indicate a systemic problem, linked and escalated together."""
+
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="incidents")
+    title = models.CharField(max_length=200)
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self):
+        return f"Incident #{self.pk}: {self.title}"
+
+
 class Ticket(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="tickets")
     requester = models.ForeignKey(
@@ -65,9 +92,34 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    # Due times are computed once by the SLA service and stored; null = no target applies.
+    component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+
+    # SLA clocks (tickets/sla/). Due and warn times are computed when an input changes and
+    # stored; null = no target applies. Each clock stops at its *_at moment.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    ack_warn_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField(null=True, blank=True)
+    response_warn_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    # The resolution clock stops while waiting on the customer and while resolved; the coverage
+    # time spent stopped is added to its due time when it runs again.
+    resolution_paused_at = models.DateTimeField(null=True, blank=True)
+    resolution_paused_seconds = models.FloatField(default=0)
+    # When the sweep recorded each warning and breach: each is recorded once.
+    ack_warned_at = models.DateTimeField(null=True, blank=True)
+    ack_breached_at = models.DateTimeField(null=True, blank=True)
+    response_warned_at = models.DateTimeField(null=True, blank=True)
+    response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_warned_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=1)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    # The earliest moment the sweep has something to do for this ticket; null = nothing pending.
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
     # Scoped to the requester: the same key from two people is two different requests.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
 
@@ -77,6 +129,9 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-created_at", "-id"], name="ticket_org_recent"),
             models.Index(fields=["-created_at", "-id"], name="ticket_recent"),
             models.Index(fields=["status", "queue"], name="ticket_status_queue"),
+            # The sweep's only way in: partial, so its size is what is pending, not every ticket.
+            models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check",
+                         condition=models.Q(sla_next_check_at__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -143,6 +198,10 @@ class EventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", "Status changed"
     SEVERITY_CHANGED = "severity_changed", "Severity changed"
     UPDATED = "updated", "Fields updated"
+    SLA_WARNING = "sla_warning", "SLA at risk"
+    SLA_BREACHED = "sla_breached", "SLA breached"
+    ESCALATED = "escalated", "Escalated"
+    INCIDENT_LINKED = "incident_linked", "Linked to an incident"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -2,10 +2,12 @@
 starts here, so tenancy is decided in one place."""
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import CustomSlaTarget, Organization, Severity, SlaTarget
 
 from .models import Attachment, Message, Ticket
+from .sla import clocks
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
@@ -72,3 +74,19 @@ def policy_for(organization: Organization) -> dict:
             row[kind] = target.describe(bool(tier.business_days)) if target and tier.has_sla else "Best effort"
         rows.append(row)
     return {"tier": tier, "rows": rows}
+
+
+CLOCK_LABELS = {"ack": "Acknowledgement", "response": "First response", "resolution": "Resolution"}
+
+
+def clock_rows(ticket: Ticket, now=None) -> list[dict]:
+    """The ticket's clocks for display: due time, state and whether it still runs."""
+    now = now or timezone.now()
+    rows = []
+    for clock in clocks.CLOCKS:
+        due = getattr(ticket, f"{clock}_due_at")
+        if due is None and clock == "ack":
+            continue  # only Enterprise P1 has an acknowledgement target
+        rows.append({"name": CLOCK_LABELS[clock], "due_at": due, "state": clocks.state(ticket, clock, now),
+                     "stopped_at": clocks.stopped_at(ticket, clock)})
+    return rows

@@ -3,6 +3,7 @@ event log is complete whichever channel (portal, API, admin, later email/Slack) 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,10 +12,15 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
+from notifications.services import notification_enqueue_many
+
 from . import list_cache
+from .sla import clocks, notify
+from .sla.escalation import escalate
+from .sla.policy import policy_for
 from .models import (
-    OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Message, Queue, SeverityCode, Status,
-    Ticket, TicketEvent,
+    OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Incident, Message, Queue, SeverityCode,
+    Status, Ticket, TicketEvent,
 )
 
 # Which status may follow which. Closed is final: a customer with more to say opens a new ticket.
@@ -35,6 +41,18 @@ def _event(ticket: Ticket, actor, kind: str, **data) -> TicketEvent:
     return TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data)
 
 
+SLA_FIELDS = [
+    "acknowledged_at", "first_response_at", "resolved_at",
+    "ack_due_at", "ack_warn_at", "response_due_at", "response_warn_at", "resolution_due_at", "resolution_warn_at",
+    "resolution_paused_at", "resolution_paused_seconds", "next_escalation_at", "sla_next_check_at",
+]
+
+
+def _sla_refresh(ticket: Ticket, policy=None) -> None:
+    """Recompute the running clocks after an input changed (severity, status, first reply)."""
+    clocks.recompute(ticket, policy or policy_for(ticket.organization), risk_ratio=settings.SLA_AT_RISK_RATIO)
+
+
 def _require_staff(actor) -> None:
     if not (actor and actor.is_staff):
         raise PermissionDenied("Only support staff can do this.")
@@ -53,6 +71,7 @@ def ticket_create(
     affected_users: str = "",
     business_impact: str = "",
     already_tried: str = "",
+    component=None,
     idempotency_key: str | None = None,
 ) -> tuple[Ticket, bool]:
     """Open a ticket from any channel. Returns (ticket, created).
@@ -98,6 +117,7 @@ def ticket_create(
         already_tried=already_tried.strip(),
         # The guide's Priority Queue: Enterprise tickets go to senior engineers.
         queue=Queue.PRIORITY if organization.tier.priority_queue else Queue.STANDARD,
+        component=component,
         idempotency_key=idempotency_key or None,
     )
     try:
@@ -108,8 +128,85 @@ def ticket_create(
         if idempotency_key:
             return Ticket.objects.get(requester=requester, idempotency_key=idempotency_key), False
         raise
+    _sla_refresh(ticket)
+    ticket.save(update_fields=SLA_FIELDS)
     _event(ticket, requester, EventKind.CREATED, channel=channel, severity=severity)
+    _detect_systemic(ticket)
     return ticket, True
+
+
+SYSTEMIC_SEVERITIES = (SeverityCode.P1, SeverityCode.P2)
+
+
+def _detect_systemic(ticket: Ticket) -> Incident | None:
+    """Guide: "Multiple related issues indicate systemic problem" → escalate immediately.
+
+    When enough P1/P2 tickets from enough organisations name one component within the window
+    (settings.SLA_SYSTEMIC_*), they are linked under one open incident and each is escalated.
+    """
+    if ticket.component_id is None or ticket.severity not in SYSTEMIC_SEVERITIES:
+        return None
+    since = ticket.created_at - timedelta(minutes=settings.SLA_SYSTEMIC_WINDOW_MINUTES)
+    related = list(
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("organization__tier", "organization__account_manager", "organization__support_engineer",
+                        "requester", "assignee")
+        .filter(component_id=ticket.component_id, severity__in=SYSTEMIC_SEVERITIES, created_at__gte=since)
+        .exclude(status__in=[Status.RESOLVED, Status.CLOSED])
+    )
+    if (len(related) < settings.SLA_SYSTEMIC_MIN_TICKETS
+            or len({t.organization_id for t in related}) < settings.SLA_SYSTEMIC_MIN_ORGANIZATIONS):
+        return None
+    incident = (Incident.objects.filter(component_id=ticket.component_id, resolved_at__isnull=True).first()
+                or Incident.objects.create(component_id=ticket.component_id,
+                                           title=f"Systemic issue: {ticket.component.name}"))
+    now = timezone.now()
+    contacts = notify.Contacts()
+    for other in related:
+        if other.incident_id is not None:
+            continue
+        other.incident = incident
+        policy = policy_for(other.organization)
+        _event(other, None, EventKind.INCIDENT_LINKED, incident=incident.pk, component=ticket.component.name)
+        event, specs = escalate(other, policy=policy, contacts=contacts, now=now, trigger="systemic",
+                                reason=incident.title)
+        other.sla_next_check_at = clocks.next_check_at(other)
+        other.save(update_fields=["incident", "escalation_level", "next_escalation_at", "sla_next_check_at"])
+        if event:
+            event.save()
+            notification_enqueue_many(specs)
+    if ticket.pk in {t.pk for t in related}:
+        ticket.refresh_from_db()
+    return incident
+
+
+@transaction.atomic
+def escalation_request(*, ticket: Ticket, actor, reason: str) -> Ticket:
+    """The customer asks for escalation (guide: "Customer explicitly requests escalation").
+
+    Raises the ticket one level at once; recorded, and the new level's contacts are told.
+    Each request moves up a level, so a customer asks at most once per level.
+    """
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Please tell us why this needs escalating."})
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "organization__tier", "organization__account_manager", "organization__support_engineer",
+        "requester", "assignee").get(pk=ticket.pk)
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        raise ValidationError("This ticket is resolved; reply to reopen it, or open a new ticket.")
+    policy = policy_for(ticket.organization)
+    if not policy.has_sla or not policy.levels:
+        raise ValidationError(f"The {policy.name} tier has no escalation ladder.")
+    event, specs = escalate(ticket, policy=policy, contacts=notify.Contacts(), now=timezone.now(),
+                            trigger="customer_request", actor=actor, reason=reason.strip())
+    if event is None:
+        raise ValidationError(
+            f"This ticket is already at the highest level (L{ticket.escalation_level}) of the ladder.")
+    ticket.sla_next_check_at = clocks.next_check_at(ticket)
+    ticket.save(update_fields=["escalation_level", "next_escalation_at", "sla_next_check_at", "updated_at"])
+    _event(ticket, actor, EventKind.ESCALATED, **event.data)
+    notification_enqueue_many(specs)
+    return ticket
 
 
 def _set_status(ticket: Ticket, actor, new_status: str, **data) -> None:
@@ -120,14 +217,24 @@ def _set_status(ticket: Ticket, actor, new_status: str, **data) -> None:
             f"A {ticket.get_status_display().lower()} ticket cannot become {Status(new_status).label.lower()}."
         )
     old = ticket.status
-    ticket.status = new_status
-    if new_status == Status.RESOLVED:
-        ticket.resolved_at = timezone.now()
-    elif new_status in OPEN_STATUSES:
+    now = timezone.now()
+    policy = policy_for(ticket.organization)
+    if actor is not None and actor.is_staff and ticket.acknowledged_at is None:
+        ticket.acknowledged_at = now  # staff taking up a ticket in any way acknowledges it
+    stopped = {Status.RESOLVED, Status.CLOSED}
+    if new_status == Status.WAITING_ON_CUSTOMER or (new_status in stopped and old not in stopped):
+        clocks.pause_resolution(ticket, now)
+    if new_status in stopped and ticket.resolved_at is None:
+        ticket.resolved_at = now
+    reopened = old in stopped and new_status in OPEN_STATUSES
+    if new_status in OPEN_STATUSES and new_status != Status.WAITING_ON_CUSTOMER:
+        ticket.status = new_status  # the clock reads the new status
         ticket.resolved_at = None
-    ticket.save(update_fields=["status", "resolved_at", "updated_at"])
-    _event(ticket, actor, EventKind.STATUS_CHANGED, old=old, new=new_status,
-           reopened=old == Status.RESOLVED and new_status in OPEN_STATUSES, **data)
+        clocks.resume_resolution(ticket, policy, now)
+    ticket.status = new_status
+    _sla_refresh(ticket, policy)
+    ticket.save(update_fields=["status", "updated_at", *SLA_FIELDS])
+    _event(ticket, actor, EventKind.STATUS_CHANGED, old=old, new=new_status, reopened=reopened, **data)
 
 
 @transaction.atomic
@@ -173,7 +280,8 @@ def ticket_change_severity(*, ticket: Ticket, actor, severity: str, reason: str 
         return ticket
     old = ticket.severity
     ticket.severity = severity
-    ticket.save(update_fields=["severity", "updated_at"])
+    _sla_refresh(ticket)
+    ticket.save(update_fields=["severity", "updated_at", *SLA_FIELDS])
     _event(ticket, actor, EventKind.SEVERITY_CHANGED, old=old, new=severity, reason=reason)
     return ticket
 
@@ -228,6 +336,12 @@ def message_create(*, ticket: Ticket, author, body: str, is_internal: bool = Fal
     if ticket.status == Status.CLOSED:
         raise ValidationError("This ticket is closed; please open a new ticket.")
     message = Message.objects.create(ticket=ticket, author=author, body=body.strip(), is_internal=is_internal)
+    if author.is_staff and not is_internal and ticket.first_response_at is None:
+        # The first public staff reply stops the response clock (and acknowledges).
+        ticket.first_response_at = message.created_at
+        ticket.acknowledged_at = ticket.acknowledged_at or message.created_at
+        _sla_refresh(ticket)
+        ticket.save(update_fields=["updated_at", *SLA_FIELDS])
     _event(ticket, author, EventKind.NOTE_ADDED if is_internal else EventKind.REPLIED,
            message=message.pk, by_staff=author.is_staff)
     if not author.is_staff and ticket.status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED):

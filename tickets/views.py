@@ -8,12 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 from .downloads import attachment_response
-from .forms import ReplyForm, TicketForm
+from .forms import EscalationForm, ReplyForm, TicketForm
 from .models import Channel, Status
+from .serializers import escalation_history
+from .sla import clocks
 
 
 def _customer_only(view):
@@ -48,6 +51,10 @@ def dashboard(request):
     elif status in Status.values:
         tickets = tickets.filter(status=status)
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for ticket in page.object_list:
+        ticket.response_state = clocks.state(ticket, "response", now)
+        ticket.resolution_state = clocks.state(ticket, "resolution", now)
     return render(request, "portal/dashboard.html", {
         "page": page, "status": status, "statuses": Status.choices,
         "organization": request.user.organization,
@@ -98,13 +105,45 @@ def ticket_detail(request, pk):
         else:
             flash.success(request, "Your reply was added.")
             return redirect("portal:ticket", pk=ticket.pk)
+    return _render_ticket(request, ticket, form=form, escalation_form=EscalationForm())
+
+
+TRIGGER_LABELS = {
+    "elapsed": "Unresolved past the level's time",
+    "customer_request": "Customer request",
+    "p1_not_acknowledged": "P1 not acknowledged in time",
+    "p1_not_resolved": "P1 not resolved within target",
+    "systemic": "Part of a systemic incident",
+}
+
+
+def _render_ticket(request, ticket, *, form, escalation_form):
     thread = selectors.messages_visible_to(request.user, ticket).prefetch_related("attachments")
     loose_attachments = selectors.attachments_visible_to(request.user, ticket).filter(message__isnull=True)
     policy = selectors.policy_for(ticket.organization)
     return render(request, "portal/ticket_detail.html", {
         "ticket": ticket, "thread": thread, "loose_attachments": loose_attachments, "form": form,
+        "escalation_form": escalation_form, "clocks": selectors.clock_rows(ticket),
+        "escalations": [{**step, "why": TRIGGER_LABELS.get(step["trigger"], step["trigger"])}
+                        for step in escalation_history([ticket.pk]).get(ticket.pk, [])],
         "policy": policy, "targets": next(r for r in policy["rows"] if r["severity"].code == ticket.severity),
     })
+
+
+@require_POST
+@_customer_only
+def ticket_escalate(request, pk):
+    ticket = selectors.ticket_get_for(request.user, pk)
+    form = EscalationForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket = services.escalation_request(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            flash.success(request, f"Escalated to level {ticket.escalation_level}. The new contacts have been told.")
+            return redirect("portal:ticket", pk=ticket.pk)
+    return _render_ticket(request, ticket, form=ReplyForm(), escalation_form=form)
 
 
 @require_GET

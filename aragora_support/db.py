@@ -1,0 +1,37 @@
+"""Database helpers that Django lacks."""
+from django.db import connection
+
+
+def bulk_update(model, objs, fields: list[str]) -> None:
+    """Write `fields` of many rows in one statement.
+
+    On PostgreSQL: UPDATE ... FROM (VALUES ...), which is one cheap statement however many rows
+    differ (Django's bulk_update builds a CASE per field and row: 3.6 s for 1,000 tickets and 9
+    fields in bench/sla_sweep.py). Elsewhere it falls back to Django's bulk_update.
+    """
+    objs = list(objs)
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, fields, batch_size=1000)
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    pk = meta.pk
+    casts = [f"%s::{pk.db_type(connection)}"] + [f"%s::{f.db_type(connection)}" for f in columns]
+    row_sql = "(" + ", ".join(casts) + ")"
+    assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in columns)
+    names = ", ".join(f'"{c}"' for c in [pk.column] + [f.column for f in columns])
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), 1000):
+            chunk = objs[start:start + 1000]
+            params = []
+            for obj in chunk:
+                params.append(pk.get_db_prep_value(obj.pk, connection))
+                params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
+            cursor.execute(
+                f'UPDATE "{meta.db_table}" AS t SET {assignments} '
+                f'FROM (VALUES {", ".join([row_sql] * len(chunk))}) AS v({names}) '
+                f'WHERE t."{pk.column}" = v."{pk.column}"',
+                params,
+            )

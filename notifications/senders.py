@@ -1,0 +1,86 @@
+"""One sender per channel. Each takes a claimed Notification, delivers it or raises, and returns
+the provider's id for the message. No database access here: the outbox records the outcome."""
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from .models import Notification, NotificationChannel
+
+
+class NotConfigured(Exception):
+    """The channel has no credentials or endpoint; the attempt fails and is retried later."""
+
+
+def send_email(notification: Notification) -> str:
+    msg_id = message_id(notification.key)
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        headers={"Message-ID": msg_id},
+        connection=get_connection(fail_silently=False),
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    message.send()
+    return msg_id
+
+
+def send_slack(notification: Notification) -> str:
+    from slack_sdk import WebClient
+
+    if not settings.SLACK_BOT_TOKEN:
+        raise NotConfigured("SLACK_BOT_TOKEN is not set.")
+    client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_BASE_URL,
+                       timeout=settings.NOTIFICATION_SEND_TIMEOUT)
+    # Raises SlackApiError on "ok": false (channel_not_found, not_in_channel, ratelimited, ...).
+    response = client.chat_postMessage(channel=notification.recipient, text=notification.body_text)
+    return response.get("ts") or ""
+
+
+def send_pager(notification: Notification) -> str:
+    if not settings.PAGER_WEBHOOK_URL:
+        raise NotConfigured("PAGER_WEBHOOK_URL is not set.")
+    payload = {
+        "routing_key": notification.recipient,
+        # The receiver folds a repeat of the same key into one incident.
+        "dedup_key": notification.key,
+        "summary": notification.subject[:1024],
+        "severity": "critical",
+        "details": notification.body_text,
+    }
+    request = urllib.request.Request(
+        settings.PAGER_WEBHOOK_URL, data=json.dumps(payload).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    # urlopen raises HTTPError for 4xx/5xx and URLError for connection failures and timeouts.
+    with urllib.request.urlopen(request, timeout=settings.NOTIFICATION_SEND_TIMEOUT) as response:
+        body = response.read(65536)
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        answer = {}
+    return str(answer.get("dedup_key") or notification.key) if isinstance(answer, dict) else notification.key
+
+
+SENDERS = {
+    NotificationChannel.EMAIL: send_email,
+    NotificationChannel.SLACK: send_slack,
+    NotificationChannel.PAGER: send_pager,
+}
+
+
+def send(notification: Notification) -> str:
+    return SENDERS[notification.channel](notification)
+
+
+def message_id(key: str) -> str:
+    """A stable Message-ID for a key: a resend is recognisably the same message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return f"<notification.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
