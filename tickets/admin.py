@@ -206,7 +206,7 @@ class TicketAdminForm(forms.ModelForm):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     form = TicketAdminForm
-    list_display = ["id", "subject", "organization_link", "sev", "status", "sla", "escalation_level", "assignee",
+    list_display = ["id", "subject", "organization_link", "sev", "status", "sla", "level", "assignee",
                     "response_due", "resolution_due"]
     list_display_links = ["id", "subject"]
     list_filter = [SlaStateFilter, TierFilter, "severity", "status", "queue", AssigneeFilter, "escalation_level",
@@ -245,6 +245,10 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description="resolution due", ordering="resolution_due_at")
     def resolution_due(self, obj):
         return _short_time(obj.resolution_due_at)
+
+    @admin.display(description="lvl", ordering="escalation_level")
+    def level(self, obj):
+        return f"L{obj.escalation_level}"
 
     @admin.display(description="SLA")
     def sla(self, obj):
