@@ -13,6 +13,7 @@ It needs a cache shared by every process (Redis): with a per-process cache a wri
 process would leave the others' pages stale. So it is on only when settings.TICKET_LIST_CACHE is.
 """
 import hashlib
+import logging
 import time
 
 from django.conf import settings
@@ -20,6 +21,10 @@ from django.core.cache import cache
 
 TTL_SECONDS = 300
 ALL = "tickets:gen:all"
+logger = logging.getLogger(__name__)
+
+# A cache outage must never fail a request or a write: lists are then built from the database.
+# (Redis restarts empty here, so no page older than the outage survives it.)
 
 
 def enabled() -> bool:
@@ -49,16 +54,26 @@ class Lookup:
         minute = int(time.time() // 60)
         digest = hashlib.blake2b(f"{request.get_host()}?{query}@{minute}".encode(), digest_size=16).hexdigest()
         self.page_key = f"tickets:page:{scope}:{digest}"
-        found = cache.get_many([self.generation_key, self.page_key])
-        self.generation = found.get(self.generation_key)
-        if self.generation is None:
-            cache.add(self.generation_key, _fresh_generation(), timeout=None)
-            self.generation = cache.get(self.generation_key)
+        self.hit = self.generation = None
+        try:
+            found = cache.get_many([self.generation_key, self.page_key])
+            self.generation = found.get(self.generation_key)
+            if self.generation is None:
+                cache.add(self.generation_key, _fresh_generation(), timeout=None)
+                self.generation = cache.get(self.generation_key)
+        except Exception:
+            logger.warning("ticket list cache unreachable; serving from the database", exc_info=True)
+            return
         page = found.get(self.page_key)
         self.hit = page[1] if page and page[0] == self.generation else None
 
     def store(self, body: bytes) -> None:
-        cache.set(self.page_key, (self.generation, body), TTL_SECONDS)
+        if self.generation is None:
+            return
+        try:
+            cache.set(self.page_key, (self.generation, body), TTL_SECONDS)
+        except Exception:
+            logger.warning("ticket list cache unreachable; page not stored", exc_info=True)
 
 
 def _bump(key: str) -> None:
@@ -66,6 +81,8 @@ def _bump(key: str) -> None:
         cache.incr(key)
     except ValueError:  # not in the cache: the next reader starts a fresh generation
         pass
+    except Exception:
+        logger.warning("ticket list cache unreachable; generation %s not bumped", key, exc_info=True)
 
 
 def invalidate(organization_id: int) -> None:
