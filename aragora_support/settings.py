@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "onboarding",
     "qbr",
     "notifications",
+    "email_intake",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,9 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "accounts.tasks.record_heartbeat", "schedule": 60.0},
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "outbox-flush": {"task": "notifications.tasks.flush_outbox", "schedule": 30.0},
+    # Onboarding (issue 5): extend the check-in horizon and send reminders; included-service reminders.
+    "onboarding-checkins": {"task": "onboarding.tasks.checkins_tick", "schedule": 3600.0},
+    "onboarding-included-services": {"task": "onboarding.tasks.included_services_tick", "schedule": 3600.0},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
@@ -182,6 +186,8 @@ SLA_SYSTEMIC_MIN_ORGANIZATIONS = env.int("SLA_SYSTEMIC_MIN_ORGANIZATIONS", defau
 SLA_SYSTEMIC_WINDOW_MINUTES = env.int("SLA_SYSTEMIC_WINDOW_MINUTES", default=60)
 # Staff business hours (when L3/L4 contacts are paged for P1 only, and others get email).
 STAFF_CALENDAR = {"tz": "America/Los_Angeles", "days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+# Customers' replies to ticket mail come back to this mailbox, tagged support+ARA-<id>-<mac>@.
+SUPPORT_REPLY_ADDRESS = env.str("SUPPORT_REPLY_ADDRESS", default="support@aragora.ai")
 PAGER_ROUTING_KEY = env.str("PAGER_ROUTING_KEY", default="aragora-support")
 # Absolute links in notifications.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -210,6 +216,19 @@ NOTIFICATION_BACKOFF_SECONDS = env.int("NOTIFICATION_BACKOFF_SECONDS", default=3
 NOTIFICATION_BACKOFF_MAX_SECONDS = env.int("NOTIFICATION_BACKOFF_MAX_SECONDS", default=3600)
 NOTIFICATION_FLUSH_BATCH = env.int("NOTIFICATION_FLUSH_BATCH", default=500)
 # --- end notifications ---------------------------------------------------------------------------
+
+# --- onboarding (issue 5: plans, check-in cadence, feeds, services) ------------------------------
+# A plan made on the move to Enterprise kicks off this many business days later (movable).
+ONBOARDING_KICKOFF_LEAD_BUSINESS_DAYS = env.int("ONBOARDING_KICKOFF_LEAD_BUSINESS_DAYS", default=5)
+# Check-ins and QBRs exist as rows this far ahead (rolling horizon; beat extends it hourly).
+ONBOARDING_CHECKIN_HORIZON_DAYS = env.int("ONBOARDING_CHECKIN_HORIZON_DAYS", default=120)
+# Local time of day, in the account manager's time zone, at which meetings are booked.
+ONBOARDING_CHECKIN_TIME = env.str("ONBOARDING_CHECKIN_TIME", default="10:00")
+# Reminders go out this long before a meeting.
+ONBOARDING_CHECKIN_REMINDER_HOURS = env.int("ONBOARDING_CHECKIN_REMINDER_HOURS", default=24)
+# The account manager is reminded this many days before an architecture review or training is due.
+ONBOARDING_INCLUDED_REMINDER_DAYS = env.int("ONBOARDING_INCLUDED_REMINDER_DAYS", default=30)
+# --- end onboarding --------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,17 @@ class NotConfigured(Exception):
     """The channel has no credentials or endpoint; the attempt fails and is retried later."""
 
 
+# Threading headers a notification may carry in its context (ticket mail to customers), so a
+# reply finds its ticket: Reply-To with the ticket token, References to the customer's mail.
+THREAD_HEADERS = ("Reply-To", "References", "In-Reply-To")
+
+
+def _thread_headers(context: dict) -> dict:
+    wanted = context.get("email_headers") or {}
+    # A header value never carries a line break: no header injection through a context.
+    return {name: " ".join(str(wanted[name]).split()) for name in THREAD_HEADERS if wanted.get(name)}
+
+
 def send_email(notification: Notification) -> str:
     msg_id = message_id(notification.key)
     message = EmailMultiAlternatives(
@@ -23,7 +34,7 @@ def send_email(notification: Notification) -> str:
         body=notification.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        headers={"Message-ID": msg_id},
+        headers={"Message-ID": msg_id, **_thread_headers(notification.context)},
         connection=get_connection(fail_silently=False),
     )
     if notification.body_html:

@@ -23,9 +23,13 @@ def _empty_cache():
     # The database is rolled back between tests; the cache (Redis in CI) must start empty too.
     from django.core.cache import cache
 
+    from tickets.sla.policy import forget_policies
+
     cache.clear()
+    forget_policies()  # policy edits a test made were rolled back with it
     yield
     cache.clear()
+    forget_policies()
 
 
 @pytest.fixture

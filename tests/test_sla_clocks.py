@@ -195,3 +195,13 @@ def test_next_check_is_the_earliest_pending_warning_breach_or_ladder_step(enterp
     ticket = open_ticket(enterprise_org, "P1", at(2026, 12, 1, 10, 0))
     assert ticket.sla_next_check_at == at(2026, 12, 1, 10, 22, 30)  # 75% of the 30-minute ack
     assert ticket.next_escalation_at == at(2026, 12, 1, 11, 0)  # Enterprise L2 after 1 h
+
+
+def test_a_holiday_added_in_the_admin_applies_to_the_next_ticket(pro_org):
+    from accounts.models import Holiday, Tier
+
+    # Wed 2 Dec 2026 is declared a holiday: a Tuesday P1 at 17:00 runs 1 h, then Thursday.
+    open_ticket(pro_org, "P1", at(2026, 12, 1, 10, 0, tz=LA))  # loads (and caches) the policy
+    Holiday.objects.create(tier=Tier.objects.get(code="pro"), date=dt.date(2026, 12, 2), name="Closure")
+    ticket = open_ticket(pro_org, "P1", at(2026, 12, 1, 17, 0, tz=LA))
+    assert ticket.response_due_at == at(2026, 12, 3, 12, 0, tz=LA)

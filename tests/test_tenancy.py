@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db
 TENANT_ROUTES = {
     "portal:dashboard", "portal:ticket_new", "portal:ticket", "portal:attachment", "portal:ticket_escalate",
     "ticket-list", "ticket-detail", "ticket-messages", "ticket-attachments", "ticket-download", "ticket-escalate",
+    # Walked in tests/onboarding/test_tenancy.py.
+    "onboarding:plan", "onboarding:services", "onboarding:engagement", "onboarding:engagement_respond",
+    "onboarding:engagement_from_ticket", "onboarding:calendar_feed",
 }
 NO_TENANT_DATA = {
     "login", "logout", "api-token", "schema", "api-docs", "healthz", "bench-trivial",

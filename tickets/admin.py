@@ -115,6 +115,16 @@ def _severity_action(code: str):
     return admin.action(description=f"Change severity to {code}")(action)
 
 
+def _out_of_scope_action(category):
+    def action(modeladmin, request, queryset):
+        _run_per_ticket(modeladmin, request, queryset, f"Marked out of scope ({category.name}):",
+                        lambda t: services.ticket_mark_out_of_scope(ticket=t, actor=request.user, category=category))
+
+    action.__name__ = f"out_of_scope_{category.code.replace('-', '_')}"
+    action.short_description = f"Out of scope: {category.name} (tell the customer, resolve)"
+    return action
+
+
 def _short_time(value):
     # Compact, in the viewer's zone: the queue has many columns to fit.
     return date_format(localtime(value), "j M H:i") if value else "—"
@@ -221,10 +231,10 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, AttachmentInline, EventInline]
     readonly_fields = ["organization", "requester", "channel", "description", "created_at", "updated_at",
                        "resolved_at", "response_due_at", "resolution_due_at", "acknowledged_at", "first_response_at",
-                       "ack_due_at", "escalation_level", "next_escalation_at", "incident"]
+                       "ack_due_at", "escalation_level", "next_escalation_at", "incident", "scope_category"]
     fieldsets = [
         (None, {"fields": ["organization", "requester", "subject", "description", "channel"]}),
-        ("Triage", {"fields": ["severity", "status", "queue", "assignee"]}),
+        ("Triage", {"fields": ["severity", "status", "queue", "assignee", "scope_category"]}),
         ("Customer context", {"fields": ["environment", "affected_users", "business_impact", "already_tried"]}),
         ("Clocks", {"fields": ["created_at", "updated_at", "acknowledged_at", "first_response_at", "resolved_at",
                                "ack_due_at", "response_due_at", "resolution_due_at", "escalation_level",
@@ -261,6 +271,16 @@ class TicketAdmin(admin.ModelAdmin):
     def sev(self, obj):
         return format_html('<span class="sev sev--{}" title="{}">{}</span>', obj.severity.lower(),
                            obj.get_severity_display(), obj.severity)
+
+    def get_actions(self, request):
+        # One action per out-of-scope category: the categories are data, so built per request.
+        actions = super().get_actions(request)
+        from onboarding.models import ScopeCategory
+
+        for category in ScopeCategory.objects.filter(in_scope=False):
+            action = _out_of_scope_action(category)
+            actions[action.__name__] = (action, action.__name__, action.short_description)
+        return actions
 
     def has_add_permission(self, request):
         return False  # Tickets arrive through the channels (portal, API, email, phone log).

@@ -5,6 +5,7 @@ number of queries (the sweep loads it once); `policy_for(organization)` serves o
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from accounts.models import CustomSlaTarget, EscalationLevel, Holiday, SlaTarget, Tier
@@ -71,7 +72,25 @@ def _targets(rows) -> dict[tuple[str, str], Target]:
     return {(code, kind): Target(amount, unit) for code, kind, amount, unit in rows if amount is not None}
 
 
+_cache: dict = {"at": 0.0, "policies": None}
+# Policy is edited rarely and read on every ticket write: each process keeps it this long.
+# An edit in this process drops it at once (accounts.signals); other processes follow within it.
+POLICY_TTL_SECONDS = 60
+
+
+def forget_policies(**_kwargs) -> None:
+    _cache["policies"] = None
+
+
 def load_policies() -> dict[int, TierPolicy]:
+    """Every tier's policy (cached for POLICY_TTL_SECONDS; see above)."""
+    now = time.monotonic()
+    if _cache["policies"] is None or now - _cache["at"] > POLICY_TTL_SECONDS:
+        _cache["policies"], _cache["at"] = _load_policies(), now
+    return _cache["policies"]
+
+
+def _load_policies() -> dict[int, TierPolicy]:
     """Every tier's policy, in four queries whatever the number of tiers."""
     tiers = list(Tier.objects.all())
     holidays: dict[int, list] = {}

@@ -95,6 +95,8 @@ class Command(BaseCommand):
                                                      first_name=prefix.title(), last_name=role.title()))
             if created and tiers[tier_code].ticket_portal:
                 self._demo_tickets(org, people, staff["support"])
+            if created and tier_code == Tier.ENTERPRISE:
+                self._demo_onboarding(org, people, staff)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in at http://127.0.0.1:8000/ with any demo user; password {DEMO_PASSWORD!r}."))
 
@@ -126,6 +128,52 @@ class Command(BaseCommand):
             services.ticket_resolve(ticket=ticket, actor=engineer)
             if final == Status.CLOSED:
                 services.ticket_set_status(ticket=ticket, actor=engineer, status=Status.CLOSED)
+
+    def _demo_onboarding(self, org, people, staff):
+        """Acme's onboarding a week and a half in: some done, one overdue, one blocked; a
+        professional-services proposal waiting for an answer; an out-of-scope ticket."""
+        from onboarding import services as onboarding
+        from onboarding.business_days import add_business_days, next_business_day
+        from onboarding.models import OnboardingPlan, ServiceOffering, ScopeCategory
+        from onboarding.services.plans import _apply_dates
+
+        plan = OnboardingPlan.objects.filter(organization=org).first()  # made on the move to Enterprise
+        if plan is None:
+            return
+        plan = onboarding.plan_set_contacts(plan=plan, actor=staff["am"], technical_lead=staff["lead"],
+                                            customer_it_contact=people[CustomerRole.ADMIN])
+        # Demo only: back-date the kickoff (the service refuses past dates, rightly).
+        plan.kickoff_date = add_business_days(next_business_day(timezone.localdate()), -7)
+        activities = list(plan.activities.order_by("order"))
+        _apply_dates(plan, activities)
+        plan.save()
+        type(activities[0]).objects.bulk_update(activities, ["start_date", "end_date"])
+        for activity, status, notes in [
+            (activities[0], "done", "Great kickoff; Acme's team of 6 joined."),
+            (activities[1], "done", ""),
+            (activities[2], "done", "Reviewed the event pipeline; no blockers."),
+            (activities[3], "in_progress", "Webhook retries still to be wired."),
+            (activities[4], "blocked", "Waiting for the IdP metadata from Acme IT."),
+        ]:
+            onboarding.activity_update(activity=activity, actor=staff["am"], status=status, notes=notes)
+        onboarding.included_services_ensure(organization=org, start=plan.go_live_date)
+        onboarding.checkins_generate()
+
+        engagement = onboarding.engagement_request_create(
+            organization=org, requester=people[CustomerRole.ADMIN],
+            offering=ServiceOffering.objects.get(code="compliance-mapping"), summary="SOC 2 control mapping",
+            details="Map our Aragora deployment to our SOC 2 controls before the audit in spring.")
+        start = next_business_day(timezone.localdate() + timedelta(days=21))
+        onboarding.engagement_advance(engagement=engagement, actor=staff["am"], to_status="proposal",
+                                      estimate="3 weeks, one compliance engineer", price="18500.00",
+                                      start_date=start, end_date=add_business_days(start, 14),
+                                      note="Scoped on our call; includes a gap report.")
+        ticket, _ = services.ticket_create(
+            organization=org, requester=people[CustomerRole.MEMBER], subject="Help writing a Salesforce connector",
+            description="Could you write the Apex code that pushes debate results into our Salesforce org?",
+            severity="P4", channel=Channel.PORTAL)
+        services.ticket_mark_out_of_scope(ticket=ticket, actor=staff["support"],
+                                          category=ScopeCategory.objects.get(code="custom-code"))
 
     # -- scale data ----------------------------------------------------------------------------
     def bulk(self, n_orgs: int, n_tickets: int, seed: int):

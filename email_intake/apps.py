@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EmailIntakeConfig(AppConfig):
+    name = "email_intake"
+    verbose_name = "Inbound email"

@@ -1,0 +1,35 @@
+"""Admin permissions of the staff roles (accounts.roles) on onboarding data, synced after every
+migrate like the roles themselves. Account managers run onboardings and services; engineers
+work the activities they own; leads edit the template and catalogue."""
+
+_VIEW = [f"onboarding.view_{m}" for m in (
+    "onboardingplan", "planactivity", "checkin", "includedservice", "engagementrequest", "engagementstep",
+    "serviceoffering", "scopecategory", "plantemplate", "templateactivity")]
+_WORK_ACTIVITIES = ["onboarding.change_onboardingplan", "onboarding.change_planactivity"]
+_RUN_ONBOARDING = _WORK_ACTIVITIES + [
+    "onboarding.add_onboardingplan", "onboarding.change_checkin", "onboarding.change_includedservice",
+    "onboarding.change_engagementrequest", "onboarding.view_calendarfeed", "onboarding.change_calendarfeed",
+]
+_EDIT_DATA = ["onboarding.change_plantemplate", "onboarding.add_templateactivity", "onboarding.change_templateactivity",
+              "onboarding.delete_templateactivity", "onboarding.change_serviceoffering", "onboarding.add_serviceoffering",
+              "onboarding.change_scopecategory", "onboarding.add_scopecategory"]
+
+ROLE_PERMISSIONS = {
+    "Support engineer": _VIEW + _WORK_ACTIVITIES,
+    "Senior engineer": _VIEW + _WORK_ACTIVITIES,
+    "Engineering lead": _VIEW + _WORK_ACTIVITIES + _EDIT_DATA,
+    "VP engineering": _VIEW + _WORK_ACTIVITIES + _EDIT_DATA,
+    "Executive": _VIEW,
+    "Account manager": _VIEW + _RUN_ONBOARDING + _EDIT_DATA,
+}
+
+
+def sync_onboarding_permissions(**_kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    by_codename = dict(Permission.objects.filter(content_type__app_label="onboarding").values_list("codename", "pk"))
+    for role, perms in ROLE_PERMISSIONS.items():
+        group = Group.objects.filter(name=role).first()
+        if group is None:
+            continue  # accounts.roles creates the groups; the next migrate's run adds these
+        group.permissions.add(*[by_codename[p.split(".", 1)[1]] for p in perms if p.split(".", 1)[1] in by_codename])

@@ -1,0 +1,206 @@
+"""Inbound mail becomes tickets and replies; everything else is held, ignored or quarantined,
+and the raw bytes are always kept."""
+import mailbox
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+from django.core.management import call_command
+
+from email_intake.models import InboundEmail, Outcome
+from email_intake.services import email_ingest, email_verify_sender
+from tickets.mail_tokens import ticket_token
+from notifications.models import Notification
+from tickets.models import Message, Ticket
+from tests.factories import CustomerFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+FORMATTED = """Organization: Initech
+Account ID: {account_id}
+Environment: Staging
+Affected Users: 40%
+
+Issue Description:
+- Debates stop at round 2
+- Started 09:10 PT
+- Steps: start any debate
+
+Business Impact:
+- Analysts blocked
+
+Already Tried:
+- Restarted the SDK client
+"""
+
+
+def mail(sender, subject, body, *, to="support@aragora.ai", message_id=None, headers=None, attachment=None):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = message_id or make_msgid(domain="customer.example")
+    for key, value in (headers or {}).items():
+        message[key] = value
+    message.set_content(body)
+    if attachment:
+        message.add_attachment(attachment[1], maintype="application", subtype="octet-stream", filename=attachment[0])
+    return bytes(message)
+
+
+@pytest.fixture
+def alice(pro_org):
+    return CustomerFactory(organization=pro_org, email="alice@initech.example")
+
+
+def test_known_sender_opens_a_ticket_with_the_guides_fields(alice, pro_org):
+    raw = mail("Alice <alice@initech.example>", "[P2] Debates not completing",
+               FORMATTED.format(account_id=pro_org.account_id), attachment=("trace.har", b"{}"))
+    inbound = email_ingest(raw, mailbox="support")
+    assert inbound.outcome == Outcome.TICKET_CREATED
+    ticket = inbound.ticket
+    assert (ticket.subject, ticket.severity, ticket.channel, ticket.requester) == (
+        "Debates not completing", "P2", "email", alice)
+    assert ticket.environment == "staging" and ticket.affected_users == "40%"
+    assert "Debates stop at round 2" in ticket.description and "Analysts blocked" in ticket.business_impact
+    assert "Restarted the SDK client" in ticket.already_tried
+    assert ticket.attachments.get().filename == "trace.har"
+    assert ticket.response_due_at is not None  # the clocks run for mail too
+
+
+def test_raw_bytes_are_kept_unchanged(alice):
+    raw = mail("alice@initech.example", "[P3] Slow", "Slow since noon\r\n")
+    inbound = email_ingest(raw, mailbox="support")
+    with inbound.raw.open("rb") as handle:
+        assert handle.read() == raw
+
+
+def test_the_same_message_id_twice_opens_one_ticket(alice):
+    raw = mail("alice@initech.example", "[P3] Slow", "Slow", message_id="<same@customer.example>")
+    first = email_ingest(raw, mailbox="support")
+    again = email_ingest(raw, mailbox="support")
+    assert first.pk == again.pk and Ticket.objects.count() == 1 and InboundEmail.objects.count() == 1
+
+
+def test_mail_without_a_severity_is_filed_as_p3(alice):
+    inbound = email_ingest(mail("alice@initech.example", "Question about SSO", "How do I..."), mailbox="support")
+    assert inbound.ticket.severity == "P3" and inbound.ticket.subject == "Question about SSO"
+
+
+def test_reply_with_the_ticket_token_threads_onto_the_ticket(alice):
+    opened = email_ingest(mail("alice@initech.example", "[P2] Broken", "It broke"), mailbox="support").ticket
+    reply = mail("alice@initech.example", f"Re: [{ticket_token(opened.pk)}] Broken",
+                 "Here are the logs.\n\nOn Tue, Support wrote:\n> What do you see?\n")
+    inbound = email_ingest(reply, mailbox="support")
+    assert inbound.outcome == Outcome.REPLY_ADDED and inbound.ticket == opened
+    assert Ticket.objects.count() == 1
+    assert Message.objects.get(ticket=opened).body.startswith("Here are the logs.")
+
+
+def test_reply_by_in_reply_to_threads_onto_the_ticket(alice):
+    first_id = "<first@customer.example>"
+    opened = email_ingest(mail("alice@initech.example", "[P2] Broken", "It broke", message_id=first_id),
+                          mailbox="support").ticket
+    reply = mail("alice@initech.example", "Re: Broken", "More details",
+                 headers={"In-Reply-To": first_id, "References": first_id})
+    assert email_ingest(reply, mailbox="support").ticket == opened
+    assert Ticket.objects.count() == 1
+
+
+def test_a_forged_token_is_not_a_thread(alice):
+    opened = email_ingest(mail("alice@initech.example", "[P2] Broken", "It broke"), mailbox="support").ticket
+    forged = mail("alice@initech.example", f"Re: [ARA-{opened.pk}-0000000000] Broken", "New problem")
+    inbound = email_ingest(forged, mailbox="support")
+    assert inbound.outcome == Outcome.TICKET_CREATED and inbound.ticket != opened
+
+
+def test_a_spoofed_reply_from_another_organisation_is_held(alice, outsider):
+    outsider.email = "mallory@umbrella.example"
+    outsider.save()
+    opened = email_ingest(mail("alice@initech.example", "[P2] Broken", "It broke"), mailbox="support").ticket
+    spoof = mail("mallory@umbrella.example", f"Re: [{ticket_token(opened.pk)}] Broken", "Close this please")
+    inbound = email_ingest(spoof, mailbox="support")
+    assert inbound.outcome == Outcome.HELD and "outside" in inbound.reason
+    assert not Message.objects.filter(ticket=opened).exists()
+
+
+def test_unknown_sender_naming_a_valid_account_is_held_until_staff_verify(pro_org):
+    raw = mail("bob@initech.example", "[P1] Down", FORMATTED.format(account_id=pro_org.account_id))
+    inbound = email_ingest(raw, mailbox="support")
+    assert inbound.outcome == Outcome.HELD and inbound.organization == pro_org and not Ticket.objects.exists()
+    inbound = email_verify_sender(inbound=inbound, actor=StaffFactory())
+    assert inbound.outcome == Outcome.TICKET_CREATED
+    assert inbound.ticket.requester.email == "bob@initech.example"
+    assert inbound.ticket.requester.organization == pro_org and not inbound.ticket.requester.has_usable_password()
+
+
+def test_unknown_sender_without_an_account_id_is_quarantined(db):
+    inbound = email_ingest(mail("who@nowhere.example", "[P1] hi", "no account"), mailbox="support")
+    assert inbound.outcome == Outcome.QUARANTINED and "Unknown sender" in inbound.reason
+
+
+def test_free_tier_gets_an_auto_reply_with_its_channels_and_no_ticket(free_org):
+    CustomerFactory(organization=free_org, email="carol@globex.example")
+    inbound = email_ingest(mail("carol@globex.example", "[P1] Help", "help"), mailbox="support")
+    assert inbound.outcome == Outcome.FREE_TIER and not Ticket.objects.exists()
+    reply = Notification.objects.get(template="free_tier_reply")
+    assert reply.recipient == "carol@globex.example" and "Community forums" in reply.body_text
+
+
+@pytest.mark.parametrize("headers", [{"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"},
+                                     {"X-Autoreply": "yes"}])
+def test_auto_replies_open_nothing_and_get_no_answer(alice, free_org, headers):
+    inbound = email_ingest(mail("alice@initech.example", "Out of office", "Back Monday", headers=headers),
+                           mailbox="support")
+    assert inbound.outcome == Outcome.AUTO_IGNORED
+    assert not Ticket.objects.exists() and not Notification.objects.exists()
+
+
+def test_unreadable_bytes_are_quarantined_and_kept(db):
+    raw = b"\x00\x01\x02 not a mail \xff\xfe"
+    inbound = email_ingest(raw, mailbox="support")
+    assert inbound.outcome == Outcome.QUARANTINED
+    with inbound.raw.open("rb") as handle:
+        assert handle.read() == raw
+
+
+def test_oversized_attachment_is_left_in_the_raw_message_and_the_ticket_still_opens(alice, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    raw = mail("alice@initech.example", "[P3] Dump", "see dump", attachment=("core.bin", b"x" * 5000))
+    inbound = email_ingest(raw, mailbox="support")
+    assert inbound.outcome == Outcome.TICKET_CREATED and not inbound.ticket.attachments.exists()
+
+
+def test_ingest_command_reads_eml_mbox_and_maildir(alice, tmp_path, capsys):
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(mail("alice@initech.example", "[P3] From eml", "a"))
+    box = mailbox.mbox(tmp_path / "box.mbox")
+    box.add(mail("alice@initech.example", "[P3] From mbox", "b"))
+    box.flush()
+    maildir = mailbox.Maildir(tmp_path / "Maildir")
+    maildir.add(mail("alice@initech.example", "[P3] From maildir", "c"))
+    call_command("ingest_email", str(eml), str(tmp_path / "box.mbox"), str(tmp_path / "Maildir"))
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["From eml", "From maildir", "From mbox"]
+    assert capsys.readouterr().out.count("Ticket opened") == 3
+
+
+def test_staff_reply_is_mailed_threaded_and_answering_it_adds_to_the_ticket(alice, settings):
+    from django.core import mail as outbox
+
+    from notifications.services import notification_send
+    from tickets import services
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    first_id = "<first@customer.example>"
+    ticket = email_ingest(mail("alice@initech.example", "[P2] Broken", "It broke", message_id=first_id),
+                          mailbox="support").ticket
+    services.message_create(ticket=ticket, author=StaffFactory(first_name="Sam"), body="Which region?")
+    row = Notification.objects.get(template="ticket_reply")
+    assert notification_send(row.pk) == "sent"
+    sent = outbox.outbox[-1]
+    token = ticket_token(ticket.pk)
+    assert sent.to == ["alice@initech.example"] and f"[{token}]" in sent.subject
+    assert sent.extra_headers["Reply-To"] == f"support+{token}@aragora.ai"
+    assert sent.extra_headers["In-Reply-To"] == first_id and "Which region?" in sent.body
+    answer = mail("alice@initech.example", f"Re: {sent.subject}", "eu-west-1\n\n> Which region?\n",
+                  to=f"support+{token}@aragora.ai", headers={"In-Reply-To": sent.extra_headers["Message-ID"]})
+    assert email_ingest(answer, mailbox="support").ticket == ticket
+    assert list(Message.objects.filter(ticket=ticket).values_list("body", flat=True)) == ["Which region?", "eu-west-1"]
