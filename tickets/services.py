@@ -120,6 +120,7 @@ def ticket_create(
         component=component,
         idempotency_key=idempotency_key or None,
     )
+    _sla_refresh(ticket)  # due times are part of the row from the start
     try:
         with transaction.atomic():
             ticket.save()
@@ -128,8 +129,6 @@ def ticket_create(
         if idempotency_key:
             return Ticket.objects.get(requester=requester, idempotency_key=idempotency_key), False
         raise
-    _sla_refresh(ticket)
-    ticket.save(update_fields=SLA_FIELDS)
     _event(ticket, requester, EventKind.CREATED, channel=channel, severity=severity)
     _detect_systemic(ticket)
     return ticket, True
