@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "accounts.tasks.record_heartbeat", "schedule": 60.0},
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "outbox-flush": {"task": "notifications.tasks.flush_outbox", "schedule": 30.0},
+    "poll-mailboxes": {"task": "email_intake.tasks.poll_mailboxes", "schedule": 60.0},
     # Onboarding (issue 5): extend the check-in horizon and send reminders; included-service reminders.
     "onboarding-checkins": {"task": "onboarding.tasks.checkins_tick", "schedule": 3600.0},
     "onboarding-included-services": {"task": "onboarding.tasks.included_services_tick", "schedule": 3600.0},
@@ -186,6 +187,10 @@ SLA_SYSTEMIC_MIN_ORGANIZATIONS = env.int("SLA_SYSTEMIC_MIN_ORGANIZATIONS", defau
 SLA_SYSTEMIC_WINDOW_MINUTES = env.int("SLA_SYSTEMIC_WINDOW_MINUTES", default=60)
 # Staff business hours (when L3/L4 contacts are paged for P1 only, and others get email).
 STAFF_CALENDAR = {"tz": "America/Los_Angeles", "days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+# Inbound support mailboxes polled by beat, as JSON: [{"name": "support" | "enterprise", "host": ...,
+# "port": 993, "ssl": true, "user": ..., "password": ..., "folder": "INBOX",
+# "processed_folder": "Processed"}]. Empty: no polling (ingest with manage.py ingest_email).
+IMAP_MAILBOXES = env.json("IMAP_MAILBOXES", default=[])
 # Customers' replies to ticket mail come back to this mailbox, tagged support+ARA-<id>-<mac>@.
 SUPPORT_REPLY_ADDRESS = env.str("SUPPORT_REPLY_ADDRESS", default="support@aragora.ai")
 PAGER_ROUTING_KEY = env.str("PAGER_ROUTING_KEY", default="aragora-support")
