@@ -156,3 +156,51 @@ def test_sla_filter_selects_tickets_by_the_state_of_their_clocks(client, lead, e
         page = client.get(f"{CHANGELIST}?sla={state}").content.decode()
     shown = {s for s in ("late", "risky", "fresh", "waiting") if f">{s}<" in page}
     assert shown == expected
+
+
+LOG_CALL = "/admin/tickets/ticket/log-call/"
+
+
+def test_staff_log_an_enterprise_p1_hotline_call_as_a_phone_ticket(client, lead, enterprise_org):
+    from tests.factories import CustomerFactory
+
+    caller = CustomerFactory(organization=enterprise_org, email="cto@acme.example")
+    login(client, lead)
+    assert "Log a hotline call" in client.get(CHANGELIST).content.decode()
+    response = client.post(LOG_CALL, {"organization": enterprise_org.pk, "caller_email": "CTO@acme.example",
+                                      "severity": "P1", "summary": "Checkout API down\nAll regions"})
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{ticket.pk}/change/")
+    assert (ticket.channel, ticket.severity, ticket.requester, ticket.subject) == (
+        "phone", "P1", caller, "Checkout API down")
+    assert ticket.ack_due_at is not None  # Enterprise P1: the 30-minute acknowledgement clock runs
+
+
+@pytest.mark.parametrize("org_fixture, severity, email, message", [
+    ("pro_org", "P1", "a@initech.example", "no phone support"),
+    ("enterprise_org", "P3", "cto@acme.example", "Select a valid choice"),
+    ("enterprise_org", "P1", "stranger@else.example", "Nobody with that email"),
+])
+def test_hotline_calls_outside_the_guides_rules_are_refused_with_the_reason(
+        client, lead, request, org_fixture, severity, email, message):
+    from tests.factories import CustomerFactory
+
+    org = request.getfixturevalue(org_fixture)
+    CustomerFactory(organization=org, email=email if "stranger" not in email else "someone@x.example")
+    login(client, lead)
+    response = client.post(LOG_CALL, {"organization": org.pk, "caller_email": email, "severity": severity,
+                                      "summary": "Help"})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_phone_service_refuses_p3_even_when_called_directly(lead, enterprise_org):
+    from django.core.exceptions import ValidationError
+
+    from tickets import services
+    from tests.factories import CustomerFactory
+
+    CustomerFactory(organization=enterprise_org, email="cto@acme.example")
+    with pytest.raises(ValidationError, match="P1/P2"):
+        services.phone_call_log(staff=lead, organization=enterprise_org, caller_email="cto@acme.example",
+                                severity="P3", summary="Slow")

@@ -213,9 +213,52 @@ class TicketAdminForm(forms.ModelForm):
         return new
 
 
+class HotlineCallForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        queryset=None, help_text="Phone support is for Enterprise organisations (guide: 24/7 for P1/P2).")
+    caller_email = forms.EmailField(label="Caller's email", help_text="A member of that organisation.")
+    severity = forms.ChoiceField(choices=[("P1", "P1 - Critical"), ("P2", "P2 - High")])
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+                              help_text="First line becomes the subject.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import Organization
+
+        self.fields["organization"].queryset = Organization.objects.select_related("tier").order_by("name")
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     form = TicketAdminForm
+    change_list_template = "admin/tickets/ticket/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("log-call/", self.admin_site.admin_view(self.log_call_view), name="tickets_ticket_log_call"),
+                *super().get_urls()]
+
+    def log_call_view(self, request):
+        """Log a hotline call in seconds: organisation, caller, severity, summary."""
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        if not request.user.has_perm("tickets.add_ticket"):
+            raise PermissionDenied
+        form = HotlineCallForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                ticket = services.phone_call_log(staff=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(request, f"Call logged as ticket #{ticket.pk}.", messages.SUCCESS)
+                return redirect("admin:tickets_ticket_change", ticket.pk)
+        context = {**self.admin_site.each_context(request), "title": "Log a hotline call", "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "admin/tickets/ticket/log_call.html", context)
     list_display = ["id", "subject", "organization_link", "sev", "status", "sla", "level", "assignee",
                     "response_due", "resolution_due"]
     list_display_links = ["id", "subject"]

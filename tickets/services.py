@@ -134,6 +134,37 @@ def ticket_create(
     return ticket, True
 
 
+HOTLINE_SEVERITIES = (SeverityCode.P1, SeverityCode.P2)
+
+
+@transaction.atomic
+def phone_call_log(*, staff, organization: Organization, caller_email: str, severity: str,
+                   summary: str) -> Ticket:
+    """A hotline call logged by staff as a ticket (channel phone).
+
+    Guide: phone support is Enterprise only, 24/7 for P1/P2 issues. Other calls are refused
+    with the reason, so the caller can be pointed to the right channel.
+    """
+    _require_staff(staff)
+    tier = organization.tier
+    if "Phone" not in tier.channels:
+        raise ValidationError({"organization": f"{organization.name} is on {tier.name}, which has no phone "
+                                               f"support; its channels are {', '.join(tier.channels)}."})
+    if severity not in HOTLINE_SEVERITIES:
+        raise ValidationError({"severity": "The hotline is for P1/P2 issues; please ask the caller to file "
+                                           "P3/P4 in the portal or by email."})
+    caller = organization.members.filter(email__iexact=(caller_email or "").strip(), is_active=True).first()
+    if caller is None:
+        raise ValidationError({"caller_email": f"Nobody with that email belongs to {organization.name}; "
+                                               "add them as a member first."})
+    summary = (summary or "").strip()
+    ticket, _ = ticket_create(organization=organization, requester=caller, channel=Channel.PHONE,
+                              subject=summary.splitlines()[0][:200] if summary else "", description=summary,
+                              severity=severity)
+    _event(ticket, staff, EventKind.UPDATED, changes={}, logged_call_by=staff.get_username())
+    return ticket
+
+
 SYSTEMIC_SEVERITIES = (SeverityCode.P1, SeverityCode.P2)
 
 
