@@ -52,7 +52,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "email", "first_name", "last_name", "organization__name", "organization__account_id"]
     autocomplete_fields = ["organization"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("Customer", {"fields": ("organization", "customer_role")}),
+        ("Customer", {"fields": ("organization", "customer_role", "slack_user_id")}),
         ("Preferences", {"fields": ("timezone",)}),
     )
 

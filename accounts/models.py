@@ -229,6 +229,8 @@ class User(AbstractUser):
     )
     customer_role = models.CharField(max_length=10, choices=CustomerRole.choices, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", help_text="Times are shown in this zone.")
+    slack_user_id = models.CharField(max_length=32, blank=True,
+                                     help_text="Slack user id (U…): their Slack Connect messages are filed as theirs.")
 
     class Meta:
         constraints = [

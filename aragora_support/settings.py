@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "qbr",
     "notifications",
     "email_intake",
+    "slack_connect",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,7 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Aragora Support <support@aragora.ai>")
 SLACK_API_BASE_URL = env.str("SLACK_API_BASE_URL", default="https://slack.com/api/")
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
 SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
 SLACK_INTERNAL_CHANNEL = env.str("SLACK_INTERNAL_CHANNEL", default="#support-escalations")
 PAGER_WEBHOOK_URL = env.str("PAGER_WEBHOOK_URL", default="")

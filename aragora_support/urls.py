@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from slack_connect import views as slack_views
+
 from . import health
 
 admin.site.site_header = "Aragora Support back-office"
@@ -20,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("tickets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("integrations/slack/events/", slack_views.slack_events, name="slack-events"),
     path("healthz", health.healthz, name="healthz"),
     path("bench/trivial", health.trivial, name="bench-trivial"),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SlackConnectConfig(AppConfig):
+    name = "slack_connect"
+    verbose_name = "Slack Connect"

@@ -1,0 +1,34 @@
+import json
+import logging
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from slack_sdk.signature import SignatureVerifier
+
+from .services import slack_event_handle
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt  # Slack signs its requests instead; the signature is checked first
+@require_POST
+def slack_events(request):
+    """Slack's Events API endpoint: verified signature and timestamp (5 minutes: no replays)."""
+    if not settings.SLACK_SIGNING_SECRET:
+        return JsonResponse({"error": "Slack is not configured here."}, status=503)
+    verifier = SignatureVerifier(settings.SLACK_SIGNING_SECRET)
+    if not verifier.is_valid_request(request.body, dict(request.headers)):
+        return JsonResponse({"error": "Invalid or stale Slack signature."}, status=401)
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"error": "The body is not JSON."}, status=400)
+    if payload.get("type") == "url_verification":
+        return JsonResponse({"challenge": payload.get("challenge", "")})
+    if payload.get("type") != "event_callback":
+        return JsonResponse({"ok": True, "outcome": "ignored"})
+    outcome = slack_event_handle(payload)
+    logger.info("slack event %s: %s", payload.get("event_id"), outcome)
+    return JsonResponse({"ok": True, "outcome": outcome})
