@@ -27,6 +27,7 @@ _ACCOUNTS_EDIT = [
     "accounts.add_organization", "accounts.change_organization",
     "accounts.add_customslatarget", "accounts.change_customslatarget", "accounts.delete_customslatarget",
     "accounts.add_user", "accounts.change_user",
+    "video_calls.view_videocall", "video_calls.change_videocall",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

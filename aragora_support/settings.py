@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "notifications",
     "email_intake",
     "slack_connect",
+    "video_calls",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", include("tickets.urls", namespace="portal")),
     path("", include("onboarding.urls", namespace="onboarding")),
+    path("", include("video_calls.urls", namespace="video_calls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

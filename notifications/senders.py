@@ -39,6 +39,8 @@ def send_email(notification: Notification) -> str:
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
+    if notification.context.get("ics"):  # a calendar invitation (video calls): calendars act on it
+        message.attach("invite.ics", notification.context["ics"], "text/calendar; method=REQUEST")
     message.send()
     return msg_id
 

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # Every named route, by what it exposes. Routes that hold organisation data are walked below.
 TENANT_ROUTES = {
+    "video_calls:list",  # tests/test_video_calls.py
     "portal:dashboard", "portal:ticket_new", "portal:ticket", "portal:attachment", "portal:ticket_escalate",
     "ticket-list", "ticket-detail", "ticket-messages", "ticket-attachments", "ticket-download", "ticket-escalate",
     # Walked in tests/onboarding/test_tenancy.py.
