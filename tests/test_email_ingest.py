@@ -204,3 +204,13 @@ def test_staff_reply_is_mailed_threaded_and_answering_it_adds_to_the_ticket(alic
                   to=f"support+{token}@aragora.ai", headers={"In-Reply-To": sent.extra_headers["Message-ID"]})
     assert email_ingest(answer, mailbox="support").ticket == ticket
     assert list(Message.objects.filter(ticket=ticket).values_list("body", flat=True)) == ["Which region?", "eu-west-1"]
+
+
+def test_an_internal_error_while_placing_quarantines_instead_of_failing(alice, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("email_intake.services.tickets.ticket_create", boom)
+    inbound = email_ingest(mail("alice@initech.example", "[P2] Bug", "x"), mailbox="support")
+    assert inbound.outcome == Outcome.QUARANTINED and "RuntimeError: bug" in inbound.reason
+    assert not Ticket.objects.exists()
