@@ -1,8 +1,9 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+
+from aragora_support.admin_actions import run_each
 
 from . import services
 from .models import InboundEmail, Outcome
@@ -54,17 +55,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
         return response
 
     def _each(self, request, queryset, verb, func):
-        done, refused = 0, []
-        for inbound in queryset:
-            try:
-                func(inbound)
-                done += 1
-            except ValidationError as exc:
-                refused.append(f"{inbound.pk}: {' '.join(exc.messages)}")
-        if done:
-            self.message_user(request, f"{verb} {done} message(s).", messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not changed — " + "; ".join(refused), messages.WARNING)
+        run_each(self, request, queryset, verb=verb, noun="message(s)", func=func)
 
     @admin.action(description="Reprocess (place the message again)", permissions=["change"])
     def reprocess(self, request, queryset):

@@ -8,6 +8,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.scoping import visible_to
+
 from .models import (
     FINISHED_ACTIVITY, CalendarFeed, CheckIn, CheckInStatus, EngagementRequest, EngagementStep, IncludedService,
     OnboardingPlan, PlanActivity, ServiceOffering,
@@ -63,14 +65,7 @@ def offerings() -> QuerySet[ServiceOffering]:
 def engagements_visible_to(user) -> QuerySet[EngagementRequest]:
     """Staff see every request; a customer admin their organisation's; a member their own."""
     qs = EngagementRequest.objects.select_related("offering", "requested_by", "account_manager", "organization")
-    if user.is_authenticated and user.is_staff:
-        return qs
-    if not user.is_authenticated or not getattr(user, "organization_id", None):
-        return qs.none()
-    qs = qs.filter(organization_id=user.organization_id)
-    if not user.is_customer_admin:
-        qs = qs.filter(requested_by_id=user.pk)
-    return qs
+    return visible_to(user, qs, owner_field="requested_by")
 
 
 def engagement_get_for(user, pk) -> EngagementRequest:

@@ -1,14 +1,12 @@
 """Customer portal pages for onboarding and professional services, and the calendar feeds.
 Thin: reads through selectors (tenancy), writes through services; outside scope is a 404."""
-from functools import wraps
-
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aragora_support.portal import customer_only, form_errors
 from tickets.selectors import ticket_get_for
 
 from . import feeds, selectors, services
@@ -16,30 +14,8 @@ from .forms import EngagementRequestForm, ProposalAnswerForm
 from .models import ENGAGEMENT_STEPS, EngagementStatus
 
 
-def _customer_only(view):
-    """Portal pages are for customers; staff work in the admin."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.is_staff:
-            return redirect("admin:index")
-        if not request.user.organization_id:
-            raise PermissionDenied("Your account belongs to no organisation.")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_GET
-@_customer_only
+@customer_only
 def plan(request):
     organization = request.user.organization
     plan = selectors.plan_for(organization)
@@ -63,7 +39,7 @@ def _services_page(request, form, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@_customer_only
+@customer_only
 def services_page(request):
     organization = request.user.organization
     enterprise = services.is_enterprise(organization)
@@ -78,7 +54,7 @@ def services_page(request):
                 engagement = services.engagement_request_create(organization=organization, requester=request.user,
                                                                 **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 flash.success(request, f"Request PS-{engagement.pk} sent. Your account manager will scope it with you.")
                 return redirect("onboarding:engagement", pk=engagement.pk)
@@ -100,7 +76,7 @@ def _timeline(engagement) -> list[dict]:
 
 
 @require_GET
-@_customer_only
+@customer_only
 def engagement_detail(request, pk):
     engagement = selectors.engagement_get_for(request.user, pk)
     return _engagement_page(request, engagement, ProposalAnswerForm())
@@ -114,7 +90,7 @@ def _engagement_page(request, engagement, form, status=200):
 
 
 @require_POST
-@_customer_only
+@customer_only
 def engagement_respond(request, pk):
     engagement = selectors.engagement_get_for(request.user, pk)
     form = ProposalAnswerForm(request.POST)
@@ -132,7 +108,7 @@ def engagement_respond(request, pk):
 
 
 @require_POST
-@_customer_only
+@customer_only
 def engagement_from_ticket(request, ticket_pk):
     ticket = ticket_get_for(request.user, ticket_pk)
     try:

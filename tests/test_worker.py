@@ -9,23 +9,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from accounts.models import Heartbeat
 from accounts.tasks import record_heartbeat
 
+from tests.processes import database_url
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    """The URL of the database this test runs on (the test database), for the worker."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.timezone import localtime
 
+from aragora_support.admin_actions import run_each
+
 from . import services
 from .sla import clocks
 from .models import Attachment, Message, SeverityCode, Status, Ticket, TicketEvent
@@ -75,17 +77,7 @@ class EventInline(admin.TabularInline):
 
 
 def _run_per_ticket(modeladmin, request, queryset, verb, func):
-    done, refused = 0, []
-    for ticket in queryset:
-        try:
-            func(ticket)
-            done += 1
-        except (ValidationError, PermissionDenied) as exc:
-            refused.append(f"#{ticket.pk}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-    if done:
-        modeladmin.message_user(request, f"{verb} {done} ticket(s).", messages.SUCCESS)
-    if refused:
-        modeladmin.message_user(request, "Not changed — " + "; ".join(refused), messages.WARNING)
+    run_each(modeladmin, request, queryset, verb=verb, noun="ticket(s)", func=func)
 
 
 @admin.action(description="Assign to me")

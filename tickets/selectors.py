@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.scoping import visible_to
 from accounts.models import CustomSlaTarget, Organization, Severity, SlaTarget
 
 from .models import Attachment, Message, Ticket
@@ -15,15 +16,7 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
 
     Anyone else (anonymous, a user without organisation and not staff) sees nothing.
     """
-    qs = Ticket.objects.all()
-    if user.is_authenticated and user.is_staff:
-        return qs
-    if not user.is_authenticated or not getattr(user, "organization_id", None):
-        return qs.none()
-    qs = qs.filter(organization_id=user.organization_id)
-    if not user.is_customer_admin:
-        qs = qs.filter(requester_id=user.pk)
-    return qs
+    return visible_to(user, Ticket.objects.all(), owner_field="requester")
 
 
 def ticket_get_for(user, pk) -> Ticket:

@@ -1,15 +1,14 @@
 """Customer portal pages. Thin: reads through selectors (which decide tenancy), writes through
 services; a ticket outside the viewer's scope is a 404, never a 403."""
-from functools import wraps
-
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aragora_support.portal import customer_only, form_errors
 
 from . import selectors, services
 from .downloads import attachment_response
@@ -19,30 +18,8 @@ from .serializers import escalation_history
 from .sla import clocks
 
 
-def _customer_only(view):
-    """Portal pages are for customers; staff work in the admin."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.is_staff:
-            return redirect("admin:index")
-        if not request.user.organization_id:
-            raise PermissionDenied("Your account belongs to no organisation.")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_GET
-@_customer_only
+@customer_only
 def dashboard(request):
     status = request.GET.get("status", "open")
     tickets = selectors.tickets_visible_to(request.user).select_related("requester")
@@ -62,7 +39,7 @@ def dashboard(request):
 
 
 @require_http_methods(["GET", "POST"])
-@_customer_only
+@customer_only
 def ticket_new(request):
     organization = request.user.organization
     policy = selectors.policy_for(organization)
@@ -81,7 +58,7 @@ def ticket_new(request):
                 if upload:
                     services.attachment_create(ticket=ticket, uploaded_by=request.user, uploaded_file=upload)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             flash.success(request, f"Ticket #{ticket.pk} is open. We will reply here and by email.")
             return redirect("portal:ticket", pk=ticket.pk)
@@ -89,7 +66,7 @@ def ticket_new(request):
 
 
 @require_http_methods(["GET", "POST"])
-@_customer_only
+@customer_only
 def ticket_detail(request, pk):
     ticket = selectors.ticket_get_for(request.user, pk)
     form = ReplyForm(request.POST or None, request.FILES or None)
@@ -101,7 +78,7 @@ def ticket_detail(request, pk):
                     services.attachment_create(ticket=ticket, uploaded_by=request.user,
                                                uploaded_file=form.cleaned_data["attachment"], message=message)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             flash.success(request, "Your reply was added.")
             return redirect("portal:ticket", pk=ticket.pk)
@@ -131,7 +108,7 @@ def _render_ticket(request, ticket, *, form, escalation_form):
 
 
 @require_POST
-@_customer_only
+@customer_only
 def ticket_escalate(request, pk):
     ticket = selectors.ticket_get_for(request.user, pk)
     form = EscalationForm(request.POST)
@@ -139,7 +116,7 @@ def ticket_escalate(request, pk):
         try:
             ticket = services.escalation_request(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             flash.success(request, f"Escalated to level {ticket.escalation_level}. The new contacts have been told.")
             return redirect("portal:ticket", pk=ticket.pk)
@@ -147,7 +124,7 @@ def ticket_escalate(request, pk):
 
 
 @require_GET
-@_customer_only
+@customer_only
 def attachment_download(request, pk, attachment_id):
     ticket = selectors.ticket_get_for(request.user, pk)
     return attachment_response(selectors.attachment_get_for(request.user, ticket, attachment_id))

@@ -14,7 +14,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from django.db import connection
+from tests.processes import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,15 +166,6 @@ class RedisServer:
                 self.process.kill()
                 self.process.wait()
         self.process = None
-
-
-def database_url() -> str:
-    """The URL of the database this test runs on (the test database), for a worker process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Workers:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 

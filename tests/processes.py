@@ -1,0 +1,11 @@
+"""Helpers for tests that start other processes (Celery workers) on the test database."""
+from django.db import connection
+
+
+def database_url() -> str:
+    """The URL of the database this test runs on (the test database), for a worker process."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
