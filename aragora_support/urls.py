@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("integrations/slack/events/", slack_views.slack_events, name="slack-events"),
+    path("integrations/slack/commands/", slack_views.slack_commands, name="slack-commands"),
     path("healthz", health.healthz, name="healthz"),
     path("bench/trivial", health.trivial, name="bench-trivial"),
 ]

@@ -52,8 +52,11 @@ def send_slack(notification: Notification) -> str:
         raise NotConfigured("SLACK_BOT_TOKEN is not set.")
     client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_BASE_URL,
                        timeout=settings.NOTIFICATION_SEND_TIMEOUT)
+    # A reply in a thread when the context names one (slack_connect keeps a ticket in one thread).
+    thread = {"thread_ts": notification.context["slack_thread_ts"]} if notification.context.get("slack_thread_ts") else {}
     # Raises SlackApiError on "ok": false (channel_not_found, not_in_channel, ratelimited, ...).
-    response = client.chat_postMessage(channel=notification.recipient, text=notification.body_text)
+    response = client.chat_postMessage(channel=notification.recipient, text=notification.body_text,
+                                       unfurl_links=False, **thread)
     return response.get("ts") or ""
 
 

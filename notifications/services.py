@@ -98,14 +98,14 @@ def ticket_context(ticket, **extra) -> dict:
     }
 
 
-def _slack_escape(value):
+def slack_escape(value):
     # Slack reads <...> as links and mentions ("<!channel>"): a ticket subject must not ping anyone.
     if isinstance(value, str):
         return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if isinstance(value, dict):
-        return {k: _slack_escape(v) for k, v in value.items()}
+        return {k: slack_escape(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_slack_escape(v) for v in value]
+        return [slack_escape(v) for v in value]
     return value
 
 
@@ -117,7 +117,7 @@ def _render_plain(name: str, context: dict) -> str:
 def render(*, channel: str, template: str, context: dict) -> tuple[str, str, str]:
     """(subject, body_text, body_html) of a template for a channel; body_html only for email."""
     base = f"notifications/{template}"
-    text_context = _slack_escape(context) if channel == NotificationChannel.SLACK else context
+    text_context = slack_escape(context) if channel == NotificationChannel.SLACK else context
     try:
         # One line, whatever the template's whitespace: a header cannot carry a newline.
         subject = " ".join(_render_plain(f"{base}.subject.txt", context).split())
@@ -310,7 +310,7 @@ def notification_send(notification_id: int) -> str:
 
     Runs in autocommit: no transaction is held open while the provider is called.
     """
-    from . import senders
+    from . import senders, signals
 
     notification = _claim(notification_id)
     if notification is None:
@@ -321,6 +321,7 @@ def notification_send(notification_id: int) -> str:
                 channel=notification.channel, template=notification.template, context=notification.context)
             _persist(lambda: Notification.objects.filter(pk=notification.pk).update(
                 subject=notification.subject, body_text=notification.body_text, body_html=notification.body_html))
+        signals.before_send.send(sender=Notification, notification=notification)
         provider_id = senders.send(notification)
     except Exception as exc:  # any provider error is a failed attempt; the outbox decides what next
         return _record_failure(notification, exc)
@@ -329,6 +330,10 @@ def notification_send(notification_id: int) -> str:
         status=SENT, sent_at=now, provider_id=str(provider_id or "")[:255], lease_expires_at=None, last_error=""))
     if not updated:
         logger.warning("notifications: %s was already sent by another worker", notification.key)
+    for receiver, error in signals.sent.send_robust(sender=Notification, notification=notification,
+                                                     provider_id=provider_id):
+        if isinstance(error, Exception):
+            logger.error("notifications: after sending %s, %r failed: %s", notification.key, receiver, error)
     return "sent"
 
 

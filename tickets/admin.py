@@ -10,29 +10,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from aragora_support.admin_actions import run_each
+from aragora_support.admin_actions import HistoryInlineMixin, run_each, save_new_inline_rows
 
 from . import services
 from .sla import clocks
 from .models import Attachment, Message, SeverityCode, Status, Ticket, TicketEvent
 
 
-class MessageInline(admin.StackedInline):
+class MessageInline(HistoryInlineMixin, admin.StackedInline):
+    """The thread is history: add to it, don't rewrite it."""
+
     model = Message
     extra = 1
     fields = ["author", "created_at", "is_internal", "body"]
     readonly_fields = ["author", "created_at"]
+    select_related = ("author",)
     verbose_name = "reply or internal note"
     verbose_name_plural = "Thread (replies are sent to the customer; internal notes are staff only)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
-
-    def has_change_permission(self, request, obj=None):
-        return False  # The thread is history: add to it, don't rewrite it.
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AttachmentInline(admin.TabularInline):
@@ -342,17 +336,8 @@ class TicketAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Message:
             return super().save_formset(request, form, formset, change)
-        # The admin's change message reads these lists; a formset saved by hand must set them.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form.instance.pk:
-                continue
-            data = inline_form.cleaned_data
-            if not data or data.get("DELETE"):
-                continue
-            try:
-                formset.new_objects.append(services.message_create(
-                    ticket=form.instance, author=request.user, body=data["body"],
-                    is_internal=data.get("is_internal", False)))
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+        save_new_inline_rows(request, formset, lambda data: services.message_create(
+            ticket=form.instance, author=request.user, body=data["body"], is_internal=data.get("is_internal", False)))
+
+
+from . import admin_incidents  # noqa: E402,F401  (registers the incident pages)

@@ -69,6 +69,19 @@ class Incident(models.Model):
         return f"Incident #{self.pk}: {self.title}"
 
 
+class IncidentUpdate(models.Model):
+    """What the affected customers were told about an incident, and when: kept as sent."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    body = models.TextField()
+    resolves = models.BooleanField(default=False, help_text="This update declares the incident resolved.")
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
 class Ticket(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="tickets")
     requester = models.ForeignKey(

@@ -13,14 +13,16 @@ from django.utils import timezone
 from accounts.models import Organization
 
 from notifications.services import notification_enqueue, notification_enqueue_many, ticket_context
+from slack_connect import outbound as slack_outbound
+from slack_connect.outbound import linked_channel
 
 from . import list_cache, mail_tokens
 from .sla import clocks, notify
 from .sla.escalation import escalate
 from .sla.policy import policy_for
 from .models import (
-    OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Incident, Message, Queue, SeverityCode,
-    Status, Ticket, TicketEvent,
+    OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Incident, IncidentUpdate, Message, Queue,
+    SeverityCode, Status, Ticket, TicketEvent,
 )
 
 # Which status may follow which. Closed is final: a customer with more to say opens a new ticket.
@@ -38,7 +40,10 @@ def _event(ticket: Ticket, actor, kind: str, **data) -> TicketEvent:
     # Every change is logged here, so this is also where cached ticket lists learn of it.
     organization_id = ticket.organization_id
     transaction.on_commit(lambda: list_cache.invalidate(organization_id))
-    return TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data)
+    event = TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data)
+    # ... and where the customer's Slack Connect channel hears of it, whichever channel made it.
+    slack_outbound.ticket_event_post(ticket, event)
+    return event
 
 
 SLA_FIELDS = [
@@ -208,6 +213,43 @@ def _detect_systemic(ticket: Ticket) -> Incident | None:
     if ticket.pk in {t.pk for t in related}:
         ticket.refresh_from_db()
     return incident
+
+
+@transaction.atomic
+def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool = False) -> IncidentUpdate:
+    """Tell the customers whose tickets are linked to an incident how it stands (guide: "real-time
+    incident communication"): a post in each organisation's Slack Connect channel and an email
+    to each linked ticket's requester. `resolves` closes the incident with this update."""
+    _require_staff(actor)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write what the affected customers should know."})
+    incident = Incident.objects.select_for_update().select_related("component").get(pk=incident.pk)
+    if incident.resolved_at is not None:
+        raise ValidationError("This incident is resolved; a new problem gets a new incident.")
+    update = IncidentUpdate.objects.create(incident=incident, body=body, resolves=resolves, posted_by=actor)
+    if resolves:
+        incident.resolved_at = update.created_at
+        incident.save(update_fields=["resolved_at"])
+    by_organization: dict[int, list[Ticket]] = {}
+    for ticket in incident.tickets.select_related("organization__tier", "requester").order_by("pk"):
+        by_organization.setdefault(ticket.organization_id, []).append(ticket)
+    specs = []
+    for linked in by_organization.values():
+        organization = linked[0].organization
+        context = {"incident_id": incident.pk, "title": incident.title, "component": incident.component.name,
+                   "body": body, "resolves": resolves, "organization": organization.name,
+                   "ticket_ids": [t.pk for t in linked], "audience": "customer"}
+        key = f"incident_update:{update.pk}"
+        channel = linked_channel(organization)
+        if channel:
+            specs.append({"key": f"{key}:slack:{channel}", "channel": "slack", "recipient": channel,
+                          "template": "incident_update", "context": context, "ticket_id": linked[0].pk})
+        for email in sorted({t.requester.email for t in linked if t.requester.email}):
+            specs.append({"key": f"{key}:email:{email}", "channel": "email", "recipient": email,
+                          "template": "incident_update", "context": context, "ticket_id": linked[0].pk})
+    notification_enqueue_many(specs)
+    return update
 
 
 @transaction.atomic

@@ -38,3 +38,9 @@ def clock_label(value):
 @register.filter
 def trigger_label(value):
     return TRIGGERS.get(value, value)
+
+
+@register.filter
+def slack_quote(value):
+    """Text as a Slack block quote: every line starts with "> " (Slack quotes line by line)."""
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in str(value or "").splitlines())

@@ -137,7 +137,7 @@ def test_worker_killed_while_sending_is_replaced_and_the_message_still_goes_once
     assert row.attempts == 2 and row.provider_id
     assert len(provider.requests) == 2
     [delivery] = provider.completed()
-    assert delivery["json"] == {"channel": "C0ESCALATE", "text": row.body_text}
+    assert delivery["json"] == {"channel": "C0ESCALATE", "text": row.body_text, "unfurl_links": False}
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from notifications.services import ticket_context
+from slack_connect.outbound import THREAD_TICKET, linked_channel
 
 from .calendar import Calendar
 
@@ -69,10 +70,10 @@ def _emails(event_key, template, context, ticket, recipients) -> list[Spec]:
 def _slack(event_key, template, context, ticket) -> list[Spec]:
     specs = [Spec(f"{event_key}:slack:internal", "slack", settings.SLACK_INTERNAL_CHANNEL, template, context,
                   ticket.pk)]
-    if ticket.organization.slack_channel:  # the customer's Slack Connect channel: customer wording
-        specs.append(Spec(f"{event_key}:slack:{ticket.organization.slack_channel}", "slack",
-                          ticket.organization.slack_channel, template, {**context, "audience": "customer"},
-                          ticket.pk))
+    channel = linked_channel(ticket.organization)
+    if channel:  # the customer's Slack Connect channel: customer wording, in the ticket's thread
+        specs.append(Spec(f"{event_key}:slack:{channel}", "slack", channel, template,
+                          {**context, "audience": "customer", THREAD_TICKET: ticket.pk}, ticket.pk))
     return specs
 
 

@@ -1,7 +1,5 @@
 """Slack Connect: signed events from an Enterprise organisation's channel open tickets and
 thread replies onto them; unsigned, stale or replayed requests change nothing."""
-import hashlib
-import hmac
 import json
 import time
 
@@ -10,32 +8,17 @@ import pytest
 from slack_connect.models import SlackThread
 from tickets.models import Message, Ticket
 from tests.factories import CustomerAdminFactory, CustomerFactory
+from tests.slack.support import SECRET, signed_headers
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "s3cr3t-signing"
 URL = "/integrations/slack/events/"
-
-
-@pytest.fixture(autouse=True)
-def _slack(settings):
-    settings.SLACK_SIGNING_SECRET = SECRET
-
-
-@pytest.fixture
-def acme(enterprise_org):
-    enterprise_org.slack_channel = "C0ACME"
-    enterprise_org.save()
-    CustomerAdminFactory(organization=enterprise_org)
-    return enterprise_org
 
 
 def post(client, payload, *, secret=SECRET, timestamp=None):
     body = json.dumps(payload)
-    timestamp = str(int(timestamp if timestamp is not None else time.time()))
-    signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return client.post(URL, body, content_type="application/json",
-                       HTTP_X_SLACK_REQUEST_TIMESTAMP=timestamp, HTTP_X_SLACK_SIGNATURE=signature)
+                       **signed_headers(body, secret=secret, timestamp=timestamp))
 
 
 def message(text, *, ts="1700000000.000100", thread_ts=None, user="U123", channel="C0ACME", event_id="Ev1"):
@@ -95,14 +78,26 @@ def test_messages_from_bots_unknown_channels_and_pro_organisations_open_nothing(
 
 
 def test_malformed_body_gets_a_clear_400(client):
-    timestamp = str(int(time.time()))
-    body = "{not json"
-    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    response = client.post(URL, body, content_type="application/json",
-                           HTTP_X_SLACK_REQUEST_TIMESTAMP=timestamp, HTTP_X_SLACK_SIGNATURE=signature)
-    assert response.status_code == 400
+    for body in ("{not json", "[1, 2]"):
+        response = client.post(URL, body, content_type="application/json", **signed_headers(body))
+        assert response.status_code == 400 and response.json()["error"]
 
 
 def test_without_a_signing_secret_the_endpoint_refuses_everything(client, settings):
     settings.SLACK_SIGNING_SECRET = ""
     assert post(client, {"type": "url_verification", "challenge": "x"}, secret="").status_code == 503
+
+
+def test_a_reply_in_a_closed_tickets_thread_is_answered_in_the_thread_not_lost_in_a_500(client, acme):
+    from notifications.models import Notification
+
+    post(client, message("Something broke"))
+    ticket = Ticket.objects.get()
+    Ticket.objects.filter(pk=ticket.pk).update(status="closed")
+    response = post(client, message("Still broken", ts="1700000002.000300", thread_ts="1700000000.000100",
+                                    event_id="Ev9"))
+    assert response.status_code == 200 and response.json()["outcome"].startswith(f"refused on #{ticket.pk}")
+    assert not Message.objects.filter(ticket=ticket).exists()
+    notice = Notification.objects.get(template="slack_notice")
+    assert (notice.recipient, notice.context["slack_thread_ts"]) == ("C0ACME", "1700000000.000100")
+    assert "closed" in notice.body_text and "new ticket" in notice.body_text
