@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "notifications",
     "email_intake",
     "slack_connect",
+    "maintenance",
     "video_calls",
 ]
 
@@ -177,7 +178,10 @@ CELERY_BEAT_SCHEDULE = {
     # Onboarding (issue 5): extend the check-in horizon and send reminders; included-service reminders.
     "onboarding-checkins": {"task": "onboarding.tasks.checkins_tick", "schedule": 3600.0},
     "onboarding-included-services": {"task": "onboarding.tasks.included_services_tick", "schedule": 3600.0},
+    "maintenance-reminders": {"task": "maintenance.tasks.remind", "schedule": 300.0},
 }
+# Planned maintenance: customers' channels are reminded this long before a window starts.
+MAINTENANCE_REMINDER_MINUTES = env.int("MAINTENANCE_REMINDER_MINUTES", default=60)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # SLA: share of a target used at which a clock is "at risk" (and staff are warned).
@@ -203,6 +207,10 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)  # implicit TLS, usually on port 465
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Aragora Support <support@aragora.ai>")
 SLACK_API_BASE_URL = env.str("SLACK_API_BASE_URL", default="https://slack.com/api/")
 SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aragora_support.portal import customer_only, form_errors
+from maintenance.selectors import maintenance_upcoming_for
 
 from . import selectors, services
 from .downloads import attachment_response
@@ -33,8 +34,9 @@ def dashboard(request):
         ticket.response_state = clocks.state(ticket, "response", now)
         ticket.resolution_state = clocks.state(ticket, "resolution", now)
     return render(request, "portal/dashboard.html", {
-        "page": page, "status": status, "statuses": Status.choices,
+        "page": page, "status": status, "statuses": Status.choices, "now": now,
         "organization": request.user.organization,
+        "maintenance": maintenance_upcoming_for(request.user.organization, now=now),
     })
 
 
