@@ -19,6 +19,15 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "revision", "announced_revision", "reminded_revision"]
     actions = ["announce", "cancel"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Customers who were told of a window are told it is cancelled; it is not made to vanish.
+        return super().has_delete_permission(request, obj) and not (obj and obj.announced)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # would delete announced windows too
+        return actions
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("organizations")
 

@@ -120,3 +120,17 @@ def test_the_dashboard_shows_announced_windows_to_the_customers_they_concern(cli
     assert "Globex-only migration" not in page and draft.title not in page
     login(client, CustomerAdminFactory(organization=other_org))
     assert "Globex-only migration" in client.get("/").content.decode()
+
+
+def test_an_announced_window_cannot_be_deleted_only_cancelled(rf, channels, window, staff):
+    from django.contrib.admin import site
+
+    staff.is_superuser = True
+    request = rf.get("/admin/")
+    request.user = staff
+    window_admin = site._registry[MaintenanceWindow]
+    assert window_admin.has_delete_permission(request, window)  # a draft nobody was told of
+    services.maintenance_announce(window=window, actor=staff)
+    window.refresh_from_db()
+    assert not window_admin.has_delete_permission(request, window)
+    assert "delete_selected" not in window_admin.get_actions(request)

@@ -42,6 +42,9 @@ class IncidentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # opened by systemic-problem detection, which links the tickets
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # customers were told of it: it stays, resolved
+
     @admin.display(description="tickets", ordering="ticket_total")
     def ticket_count(self, obj):
         return obj.ticket_total

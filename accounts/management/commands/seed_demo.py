@@ -97,8 +97,22 @@ class Command(BaseCommand):
                 self._demo_tickets(org, people, staff["support"])
             if created and tier_code == Tier.ENTERPRISE:
                 self._demo_onboarding(org, people, staff)
+        self._demo_maintenance(admin)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in at http://127.0.0.1:8000/ with any demo user; password {DEMO_PASSWORD!r}."))
+
+    def _demo_maintenance(self, admin):
+        """An announced maintenance window, as customers see it on their dashboard."""
+        from maintenance.models import MaintenanceWindow
+        from maintenance.services import maintenance_announce
+
+        start = (timezone.now() + timedelta(days=4)).replace(hour=6, minute=0, second=0, microsecond=0)
+        window, created = MaintenanceWindow.objects.get_or_create(
+            title="Database engine upgrade", defaults=dict(
+                description="Debates and reports are read-only for up to 15 minutes while the primary fails over.",
+                starts_at=start, ends_at=start + timedelta(hours=1), created_by=admin))
+        if created:
+            maintenance_announce(window=window, actor=admin)
 
     def _demo_tickets(self, org, people, engineer):
         for n, (severity, subject, final) in enumerate(DEMO_TICKETS):
