@@ -1,18 +1,18 @@
 """Placing inbound mail: store it raw first, then open a ticket, add a reply, hold, or quarantine.
 
-Nothing is lost: the raw bytes are written before anything is parsed, and a message that
+Nothing is lost: the raw bytes are written before anything is placed, and a message that
 cannot be parsed or placed stays in the quarantine (admin: reprocess or discard).
 """
 from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
@@ -33,77 +33,127 @@ DEFAULT_SEVERITY = SeverityCode.P3
 
 def email_ingest(raw: bytes, *, mailbox: str) -> InboundEmail:
     """Store one message and place it. Returns its InboundEmail (an existing one for a repeat)."""
+    with _parsed(raw) as parsed:
+        inbound = _new_inbound(raw, mailbox=mailbox, parsed=parsed)
+        try:
+            # The row goes in last, with its outcome (one INSERT, no UPDATE); the Message-ID
+            # constraint stops a repeat there, and its placement rolls back with it.
+            return _place_and_save(inbound, parsed, actor=None, insert=True)
+        except IntegrityError:
+            existing = inbound.message_id and InboundEmail.objects.filter(message_id=inbound.message_id).first()
+            if not existing:
+                raise
+            inbound.raw.delete(save=False)
+            return existing
+
+
+@contextmanager
+def _parsed(raw: bytes):
+    """The ParsedEmail (or the EmailParseError) of raw bytes; its attachments' spool files are
+    freed on exit."""
     try:
         parsed = parse_email(raw, max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES)
     except EmailParseError as exc:
-        parsed = exc
-    # One transaction (one commit: half the cost per message in bench/email_ingest.py). Nothing
-    # is lost if it never commits: the poller marks mail only after this returns, and the
-    # command can be run again; the raw file is written first in any case.
-    with transaction.atomic():
-        stored = _store(raw, mailbox=mailbox, parsed=None if isinstance(parsed, Exception) else parsed)
-        if stored.outcome != Outcome.RECEIVED:
-            return stored  # the same Message-ID was placed before
-        return email_place(stored, parsed=parsed)
+        yield exc
+        return
+    with parsed:
+        yield parsed
 
 
-def _store(raw: bytes, *, mailbox: str, parsed: ParsedEmail | None) -> InboundEmail:
-    message_id = (parsed.message_id or "")[:998] if parsed else ""
-    if message_id:
-        existing = InboundEmail.objects.filter(message_id=message_id).first()
-        if existing:
-            return existing
-    inbound = InboundEmail(mailbox=mailbox, size=len(raw), message_id=message_id,
+def _new_inbound(raw: bytes, *, mailbox: str, parsed) -> InboundEmail:
+    """The message's row, not saved yet, with the raw bytes already in storage."""
+    parsed = None if isinstance(parsed, EmailParseError) else parsed
+    inbound = InboundEmail(mailbox=mailbox, size=len(raw),
+                           message_id=(parsed.message_id or "")[:998] if parsed else "",
                            from_address=(parsed.from_address if parsed else "")[:320],
                            subject=(parsed.subject if parsed else "")[:998])
     inbound.raw.save("message.eml", ContentFile(raw), save=False)
-    try:
-        with transaction.atomic():
-            inbound.save()
-    except IntegrityError:  # a concurrent poll stored the same Message-ID first
-        inbound.raw.delete(save=False)
-        return InboundEmail.objects.get(message_id=message_id)
     return inbound
 
 
 def email_place(inbound: InboundEmail, *, actor=None, parsed=None) -> InboundEmail:
-    """Decide what the stored message becomes. Safe to call again (reprocess from quarantine).
+    """Decide what the stored message becomes, and save it. Safe to call again (reprocess from
+    quarantine); `parsed` is a ParsedEmail or EmailParseError of its bytes, else they are read."""
+    if parsed is not None:
+        return _place_and_save(inbound, parsed, actor=actor, insert=False)
+    with inbound.raw.open("rb") as handle:
+        raw = handle.read()
+    with _parsed(raw) as parsed:
+        return _place_and_save(inbound, parsed, actor=actor, insert=False)
 
-    `parsed` is the ParsedEmail (or EmailParseError) of the ingest that just stored it; a
-    reprocess reads the raw bytes again.
+
+OUTCOME_FIELDS = ["outcome", "reason", "ticket", "organization", "processed_by"]
+
+
+class _Unplaceable(Exception):
+    """Placing failed; its transaction must roll back, and the message is quarantined."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _place_and_save(inbound: InboundEmail, parsed, *, actor, insert: bool) -> InboundEmail:
+    """Place the message and save its row in one transaction (one commit).
+
+    Nothing is lost if it never commits: the poller marks mail only after ingest returns, the
+    command can be run again, and the raw file is written first in any case. If placing fails,
+    its transaction rolls back whole (no savepoint to pay for on every message) and the row is
+    saved quarantined in a second one.
     """
-    if parsed is None:
-        with inbound.raw.open("rb") as handle:
-            raw = handle.read()
-        try:
-            parsed = parse_email(raw, max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES)
-        except EmailParseError as exc:
-            parsed = exc
-    if isinstance(parsed, EmailParseError):
-        return _finish(inbound, Outcome.QUARANTINED, f"Unreadable message: {parsed}", actor=actor)
-    if parsed.auto_reason:
-        # Auto-replies and bounces never open tickets and are never answered: no mail loops.
-        return _finish(inbound, Outcome.AUTO_IGNORED, parsed.auto_reason, actor=actor)
+    stored: list = []  # files the placement wrote: nothing refers to them if it rolls back
     try:
         with transaction.atomic():
-            return _place(inbound, parsed, actor=actor)
+            _decide(inbound, parsed, actor=actor, stored=stored)
+            _save(inbound, insert=insert)
+    except _Unplaceable as unplaceable:
+        _delete_files(stored)
+        _set_outcome(inbound, Outcome.QUARANTINED, unplaceable.reason, actor=actor)
+        with transaction.atomic():
+            _save(inbound, insert=insert)
+    except BaseException:
+        _delete_files(stored)
+        raise
+    return inbound
+
+
+def _save(inbound: InboundEmail, *, insert: bool) -> None:
+    if insert:
+        inbound.save(force_insert=True)
+    else:
+        inbound.save(update_fields=OUTCOME_FIELDS)
+
+
+def _decide(inbound: InboundEmail, parsed, *, actor, stored: list) -> None:
+    """Place the message (a ticket, a reply, a hold...) and set its outcome on `inbound`.
+    Raises _Unplaceable when that fails; `stored` collects the files it wrote (FieldFiles)."""
+    if isinstance(parsed, EmailParseError):
+        return _set_outcome(inbound, Outcome.QUARANTINED, f"Unreadable message: {parsed}", actor=actor)
+    if parsed.auto_reason:
+        # Auto-replies and bounces never open tickets and are never answered: no mail loops.
+        return _set_outcome(inbound, Outcome.AUTO_IGNORED, parsed.auto_reason, actor=actor)
+    try:
+        _place(inbound, parsed, actor=actor, stored=stored)
     except (ValidationError, PermissionDenied) as exc:
-        return _finish(inbound, Outcome.QUARANTINED, "; ".join(getattr(exc, "messages", [str(exc)])), actor=actor)
+        raise _Unplaceable("; ".join(getattr(exc, "messages", [str(exc)]))) from exc
     except Exception as exc:
         # A bug must not turn one message into a poison pill the poller fetches forever:
         # quarantine it with the error, keep the raw bytes, and let staff reprocess it later.
-        logger.exception("email intake: placing message %s failed", inbound.pk)
-        return _finish(inbound, Outcome.QUARANTINED, f"Internal error while placing: {type(exc).__name__}: {exc}",
-                       actor=actor)
+        logger.exception("email intake: placing message %s failed", inbound.pk or inbound.message_id)
+        raise _Unplaceable(f"Internal error while placing: {type(exc).__name__}: {exc}") from exc
 
 
-def _finish(inbound, outcome, reason="", *, ticket=None, organization=None, actor=None) -> InboundEmail:
+def _set_outcome(inbound, outcome, reason="", *, ticket=None, organization=None, actor=None) -> None:
     inbound.outcome, inbound.reason = outcome, reason[:5000]
     inbound.ticket = ticket or inbound.ticket
     inbound.organization = organization or inbound.organization
     inbound.processed_by = actor or inbound.processed_by
-    inbound.save(update_fields=["outcome", "reason", "ticket", "organization", "processed_by"])
-    return inbound
+
+
+def _delete_files(files: list) -> None:
+    for stored in files:
+        stored.delete(save=False)
+    files.clear()
 
 
 def _sender(parsed: ParsedEmail):
@@ -131,32 +181,34 @@ def _thread(parsed: ParsedEmail) -> Ticket | None:
     return None
 
 
-def _place(inbound: InboundEmail, parsed: ParsedEmail, *, actor) -> InboundEmail:
+def _place(inbound: InboundEmail, parsed: ParsedEmail, *, actor, stored: list) -> None:
     sender = _sender(parsed)
     ticket = _thread(parsed)
     if ticket is not None:
         if sender is None or sender.organization_id != ticket.organization_id:
             # Only the ticket's people post into it: a forged From or a forwarded thread is held.
-            return _finish(inbound, Outcome.HELD, f"Reply to ticket #{ticket.pk} from someone outside "
-                           f"{ticket.organization.name}: held for staff to check.",
-                           organization=ticket.organization, actor=actor)
+            return _set_outcome(inbound, Outcome.HELD, f"Reply to ticket #{ticket.pk} from someone outside "
+                                f"{ticket.organization.name}: held for staff to check.",
+                                organization=ticket.organization, actor=actor)
         if ticket.status == Status.CLOSED:
-            return _finish(inbound, Outcome.HELD, f"Reply to closed ticket #{ticket.pk}: held for staff.",
-                           ticket=ticket, actor=actor)
+            return _set_outcome(inbound, Outcome.HELD, f"Reply to closed ticket #{ticket.pk}: held for staff.",
+                                ticket=ticket, actor=actor)
         message = tickets.message_create(ticket=ticket, author=sender, body=parsed.reply_text or parsed.text)
-        _attach(ticket, sender, parsed, message=message)
-        return _finish(inbound, Outcome.REPLY_ADDED, ticket=ticket, organization=ticket.organization, actor=actor)
+        note = _attach(ticket, sender, parsed, message=message, stored=stored)
+        return _set_outcome(inbound, Outcome.REPLY_ADDED, note, ticket=ticket, organization=ticket.organization,
+                            actor=actor)
 
     if sender is None:
         account_id = parsed.fields.get("account_id", "")
         organization = Organization.objects.select_related("tier").filter(account_id=account_id).first()
         if organization is None:
-            return _finish(inbound, Outcome.QUARANTINED, "Unknown sender and no valid Account ID in the message.",
-                           actor=actor)
+            return _set_outcome(inbound, Outcome.QUARANTINED, "Unknown sender and no valid Account ID in the message.",
+                                actor=actor)
         if not organization.tier.ticket_portal:
             return _free_tier(inbound, parsed, organization, actor)
-        return _finish(inbound, Outcome.HELD, f"Unknown sender {parsed.from_address} names {organization.name}: "
-                       "held until staff verify them.", organization=organization, actor=actor)
+        return _set_outcome(inbound, Outcome.HELD, f"Unknown sender {parsed.from_address} names "
+                            f"{organization.name}: held until staff verify them.", organization=organization,
+                            actor=actor)
 
     organization = sender.organization
     if not organization.tier.ticket_portal:
@@ -172,8 +224,8 @@ def _place(inbound: InboundEmail, parsed: ParsedEmail, *, actor) -> InboundEmail
         affected_users=fields.get("affected_users", "")[:100],
         business_impact=fields.get("business_impact", ""), already_tried=fields.get("already_tried", ""),
     )
-    _attach(ticket, sender, parsed)
-    return _finish(inbound, Outcome.TICKET_CREATED, ticket=ticket, organization=organization, actor=actor)
+    note = _attach(ticket, sender, parsed, stored=stored)
+    return _set_outcome(inbound, Outcome.TICKET_CREATED, note, ticket=ticket, organization=organization, actor=actor)
 
 
 # "Re: [P1] API down" -> "API down": the severity has its own field.
@@ -185,32 +237,59 @@ def _clean_subject(subject: str) -> str:
     return SUBJECT_PREFIX.sub("", subject).strip()[:200]
 
 
-def _attach(ticket, sender, parsed: ParsedEmail, message=None) -> None:
+def _attach(ticket, sender, parsed: ParsedEmail, *, message=None, stored: list) -> str:
+    """Attach the message's attachments; returns why any was left out ("" if none was)."""
+    left_out = []
     for attachment in parsed.attachments:
-        upload = SimpleUploadedFile(attachment.filename, attachment.data, content_type=attachment.content_type)
-        tickets.attachment_create(ticket=ticket, uploaded_by=sender, uploaded_file=upload, message=message)
-    for filename, size in getattr(parsed, "skipped_attachments", ()):
+        if not attachment.size:
+            # An empty file is no attachment; it must not quarantine the mail that carries it.
+            left_out.append(f"{attachment.filename} is empty")
+            continue
+        created = tickets.attachment_create(ticket=ticket, uploaded_by=sender, uploaded_file=_upload(attachment),
+                                            message=message)
+        stored.append(created.file)
+    limit = settings.ATTACHMENT_MAX_BYTES
+    for filename, size in parsed.skipped_attachments:
+        left_out.append(f"{filename} is {_megabytes(size)}, over the {_megabytes(limit)} limit")
         logger.info("inbound mail for ticket #%s: attachment %s (%d bytes) over the limit, kept only in the raw "
                     "message", ticket.pk, filename, size)
+    if not left_out:
+        return ""
+    return f"Not attached (kept in the raw message): {'; '.join(left_out)}."
 
 
-def _free_tier(inbound, parsed, organization, actor) -> InboundEmail:
+def _upload(attachment) -> File:
+    """The decoded attachment as a file for storage, which copies it in chunks."""
+    upload = File(attachment.file, name=attachment.filename)
+    upload.size = attachment.size  # known: spares a seek to the end
+    upload.content_type = attachment.content_type
+    return upload
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1048576:.1f} MB"
+
+
+def _free_tier(inbound, parsed, organization, actor) -> None:
     # The guide: Free is supported in the community forums and GitHub issues. One auto-reply
-    # per message (keyed by Message-ID or our row), never to an auto-generated message.
+    # per message (keyed by Message-ID, else by the stored copy's unique name, which a
+    # reprocess keeps), never to an auto-generated message.
     if parsed.from_address:
         notification_enqueue(
-            key=f"free_tier_reply:{inbound.message_id or inbound.pk}", channel="email",
+            key=f"free_tier_reply:{inbound.message_id or inbound.raw.name}", channel="email",
             recipient=parsed.from_address, template="free_tier_reply",
             context={"organization": organization.name, "subject": parsed.subject,
                      "channels": organization.tier.channels},
         )
-    return _finish(inbound, Outcome.FREE_TIER, "Free tier: answered with the community channels.",
-                   organization=organization, actor=actor)
+    _set_outcome(inbound, Outcome.FREE_TIER, "Free tier: answered with the community channels.",
+                 organization=organization, actor=actor)
 
 
 @transaction.atomic
 def email_discard(*, inbound: InboundEmail, actor) -> InboundEmail:
-    return _finish(inbound, Outcome.DISCARDED, f"Discarded by {actor.get_username()}.", actor=actor)
+    _set_outcome(inbound, Outcome.DISCARDED, f"Discarded by {actor.get_username()}.", actor=actor)
+    _save(inbound, insert=False)
+    return inbound
 
 
 @transaction.atomic

@@ -1,7 +1,10 @@
 """Inbound mail becomes tickets and replies; everything else is held, ignored or quarantined,
 and the raw bytes are always kept."""
 import mailbox
+import os
+import tracemalloc
 from email.message import EmailMessage
+from pathlib import Path
 from email.utils import make_msgid
 
 import pytest
@@ -214,3 +217,116 @@ def test_an_internal_error_while_placing_quarantines_instead_of_failing(alice, m
     inbound = email_ingest(mail("alice@initech.example", "[P2] Bug", "x"), mailbox="support")
     assert inbound.outcome == Outcome.QUARANTINED and "RuntimeError: bug" in inbound.reason
     assert not Ticket.objects.exists()
+
+
+# --- attachments: streamed to storage, refused with a reason, never left behind -------------------------
+
+def media_files(settings, folder: str) -> list:
+    root = Path(settings.MEDIA_ROOT) / folder
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_large_attachment_is_stored_byte_identical_without_holding_the_message_twice(alice):
+    payload = os.urandom(5 * 1024 * 1024)
+    raw = mail("alice@initech.example", "[P3] Heap dump", "dump attached", attachment=("heap.bin", payload))
+    tracemalloc.start()
+    try:
+        inbound = email_ingest(raw, mailbox="support")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    stored = inbound.ticket.attachments.get()
+    assert (stored.filename, stored.size) == ("heap.bin", len(payload))
+    with stored.file.open("rb") as handle:
+        assert handle.read() == payload
+    # The issue: "streamed, not held twice". The raw bytes are the caller's; what ingest adds
+    # is a fraction of them (1.5× is the bound the issue sets; this is well under it).
+    assert peak < len(raw) / 2, f"peak {peak / 2**20:.1f} MB for a {len(raw) / 2**20:.1f} MB message"
+
+
+def test_a_quoted_printable_attachment_is_stored_byte_identical(alice):
+    payload = "Grüße = ünd\ttabs \r\n".encode() * 5000
+    message = EmailMessage()
+    message["From"], message["Subject"] = "alice@initech.example", "[P3] Log"
+    message.set_content("log attached")
+    message.add_attachment(payload, maintype="text", subtype="plain", filename="app.log", cte="quoted-printable")
+    inbound = email_ingest(bytes(message), mailbox="support")
+    with inbound.ticket.attachments.get().file.open("rb") as handle:
+        assert handle.read() == payload
+
+
+def test_an_attachment_over_the_limit_is_refused_with_a_reason_and_the_mail_kept(alice, settings):
+    settings.ATTACHMENT_MAX_BYTES = 3 * 1024 * 1024
+    raw = mail("alice@initech.example", "[P3] Dump", "see dump", attachment=("core.bin", os.urandom(4 * 1024 * 1024)))
+    inbound = email_ingest(raw, mailbox="support")
+    assert inbound.outcome == Outcome.TICKET_CREATED and not inbound.ticket.attachments.exists()
+    assert inbound.reason == "Not attached (kept in the raw message): core.bin is 4.0 MB, over the 3.0 MB limit."
+    with inbound.raw.open("rb") as handle:
+        assert handle.read() == raw
+
+
+def test_an_empty_attachment_does_not_quarantine_the_mail(alice):
+    inbound = email_ingest(mail("alice@initech.example", "[P3] Empty", "x", attachment=("empty.txt", b"")),
+                           mailbox="support")
+    assert inbound.outcome == Outcome.TICKET_CREATED and not inbound.ticket.attachments.exists()
+    assert "empty.txt is empty" in inbound.reason
+
+
+def test_a_failure_after_an_attachment_was_stored_quarantines_and_leaves_no_file(alice, settings, monkeypatch):
+    from tickets import services
+
+    attachment_create = services.attachment_create
+
+    def second_fails(**kwargs):
+        if services.Attachment.objects.exists():
+            raise RuntimeError("disk full")
+        return attachment_create(**kwargs)
+
+    monkeypatch.setattr("email_intake.services.tickets.attachment_create", second_fails)
+    message = EmailMessage()
+    message["From"], message["Subject"] = "alice@initech.example", "[P3] Two files"
+    message.set_content("two attached")
+    for name in ("one.bin", "two.bin"):
+        message.add_attachment(os.urandom(1000), maintype="application", subtype="octet-stream", filename=name)
+    raw = bytes(message)
+    inbound = email_ingest(raw, mailbox="support")
+    assert inbound.outcome == Outcome.QUARANTINED and "RuntimeError: disk full" in inbound.reason
+    assert not Ticket.objects.exists() and media_files(settings, "attachments") == []
+    with inbound.raw.open("rb") as handle:
+        assert handle.read() == raw
+
+
+def test_a_repeated_message_leaves_no_second_copy_behind(alice, settings):
+    raw = mail("alice@initech.example", "[P3] Twice", "x", message_id="<twice@customer.example>",
+               attachment=("trace.har", b"{}"))
+    first = email_ingest(raw, mailbox="support")
+    assert email_ingest(raw, mailbox="support").pk == first.pk
+    assert len(media_files(settings, "inbound")) == 1 and len(media_files(settings, "attachments")) == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_a_quarantined_message_is_placed_when_reprocessed(pro_org):
+    from email_intake.services import email_place
+
+    inbound = email_ingest(mail("dana@initech.example", "[P2] Down", "It is down"), mailbox="support")
+    assert inbound.outcome == Outcome.QUARANTINED
+    CustomerFactory(organization=pro_org, email="dana@initech.example")
+    inbound = email_place(inbound, actor=StaffFactory())
+    inbound.refresh_from_db()
+    assert inbound.outcome == Outcome.TICKET_CREATED and inbound.ticket.subject == "Down"
+
+
+def test_a_new_ticket_from_mail_takes_a_constant_handful_of_queries(alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    email_ingest(mail("alice@initech.example", "[P3] Warm", "x"), mailbox="support")  # policy cache
+    with CaptureQueriesContext(connection) as queries:
+        inbound = email_ingest(mail("alice@initech.example", "[P3] Counted", FORMATTED.format(account_id="x")),
+                               mailbox="support")
+    assert inbound.outcome == Outcome.TICKET_CREATED
+    # sender, custom SLA targets, ticket, its event, the stored message; the rest are savepoints
+    # (no duplicate check before the insert, no second write of the stored message).
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == [
+        "SELECT", "SELECT", "INSERT", "INSERT", "INSERT"], statements

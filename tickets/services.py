@@ -127,7 +127,8 @@ def ticket_create(
     )
     _sla_refresh(ticket)  # due times are part of the row from the start
     try:
-        with transaction.atomic():
+        # A savepoint only where a key race needs one: to read the winner after the failed insert.
+        with transaction.atomic(savepoint=bool(idempotency_key)):
             ticket.save()
     except IntegrityError:
         # A concurrent request with the same key won the race: return its ticket.

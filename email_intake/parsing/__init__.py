@@ -16,8 +16,10 @@ PostgreSQL as is.
 """
 from __future__ import annotations
 
+import re
 from email.message import Message
 
+from . import limits
 from .auto import _auto_reason
 from .fields import parse_support_format, severity_from_subject, ticket_token_from
 from .headers import _PARSER, _Headers, _codec_name, _message_ids, _parse_date, _repair_header_block, decode_bytes
@@ -26,6 +28,7 @@ from .limits import MAX_DEPTH, MAX_FILENAME_BYTES, MAX_HTML_NESTING, MAX_PARTS, 
 from .mime import _Walk, _content_type, _param, _segments_text, _walk, sanitize_filename
 from .reply import trim_reply
 from .results import Attachment, EmailParseError, ParsedEmail
+from .spans import Bodies, skeleton
 
 __all__ = [
     "Attachment",
@@ -70,7 +73,11 @@ def _message_charset(msg: Message) -> str | None:
 
 
 def parse_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> ParsedEmail:
-    """Read one message. Raises EmailParseError (only) when the bytes are not a message."""
+    """Read one message. Raises EmailParseError (only) when the bytes are not a message.
+
+    Attachments are decoded into temporary files: close the result (or use it as a context
+    manager) when done with them.
+    """
     if isinstance(raw, (bytearray, memoryview)):
         raw = bytes(raw)
     if not isinstance(raw, bytes):
@@ -85,24 +92,37 @@ def parse_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> Parse
         raise EmailParseError(f"unreadable message ({type(exc).__name__}: {exc})"[:500]) from exc
 
 
-def _parse(raw: bytes, max_attachment_bytes: int | None) -> ParsedEmail:
-    data = raw
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    data = data.lstrip(b"\r\n")
-    if not data.strip():
+_NOT_SPACE = re.compile(rb"\S")
+
+
+def _message_start(raw: bytes) -> int:
+    """Where the headers begin: after a byte order mark and blank lines (offsets, not copies)."""
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    while raw[start:start + 1] in (b"\r", b"\n"):
+        start += 1
+    return start
+
+
+def _read_structure(raw: bytes) -> tuple[Message, Bodies]:
+    start = _message_start(raw)
+    if start == len(raw) or not _NOT_SPACE.search(raw, start):
         raise EmailParseError("empty message")
-    head = data[:65536].split(b"\n\n", 1)[0]
+    head = raw[start:start + 65536].split(b"\n\n", 1)[0]
     if len(head.translate(None, _TEXT_BYTES)) * 10 > len(head):
         # More than a tenth control bytes: not a header block. A stray NUL or two is only damage.
         raise EmailParseError("binary data where the headers should be")
-    if b"\x00" in data:
-        data = data.replace(b"\x00", b"")
+    if b"\x00" in raw:
+        raw = raw.replace(b"\x00", b"")  # before the skeleton: a NUL can hide a boundary line
+    data, bodies = skeleton(raw, start, limits.SPAN_MIN_BYTES)
     msg = _PARSER.parsebytes(_repair_header_block(data))
     names = {name.strip().lower() for name in msg.keys()}
     if not names & _KNOWN_HEADERS:
         raise EmailParseError("no message headers")
+    return msg, bodies
 
+
+def _parse(raw: bytes, max_attachment_bytes: int | None) -> ParsedEmail:
+    msg, bodies = _read_structure(raw)
     hint = _message_charset(msg)
     headers = _Headers(msg, hint)
     ctype = _content_type(msg)
@@ -112,7 +132,7 @@ def _parse(raw: bytes, max_attachment_bytes: int | None) -> ParsedEmail:
     to = list(dict.fromkeys(address for _, address in headers.addresses("to") if address))
     subject = headers.text("subject")
 
-    walk = _Walk(hint, max_attachment_bytes)
+    walk = _Walk(hint, max_attachment_bytes, bodies)
     _walk(msg, walk, 0)
     text = _segments_text(walk.segments)
     htmls = [s.html for s in walk.segments if s.html and s.html.strip()]

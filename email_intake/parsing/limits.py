@@ -13,3 +13,12 @@ MAX_STRUCTURED_HEADER = 8192
 # html5ever (inside nh3) is quadratic in the nesting depth of block containers; deeper HTML has
 # its containers flattened first. Long real threads of nested blockquotes stay in the hundreds.
 MAX_HTML_NESTING = 1000
+# A leaf body at least this long is not handed to the stdlib parser: it keeps one line object per
+# line (~3× the body in memory, and most of the parse time of a message with an attachment). It
+# is read by byte offsets into the raw message instead (spans.py). Smaller bodies take the
+# stdlib's own path; the parsed result is the same either way (tests run every fixture both ways).
+SPAN_MIN_BYTES = 16 * 1024
+# Decoded attachments stay in memory up to this size, then spill to an anonymous temporary file.
+SPOOL_MAX_MEMORY = 1024 * 1024
+# Bytes of encoded body decoded at a time: bounds the memory a large attachment costs.
+DECODE_CHUNK = 256 * 1024

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import email.utils
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
 
+from .decode import base64_size, decoded
 from .headers import _WS, _Headers, _clean_text, _decode_encoded_words, _fix_surrogates, decode_bytes
 from .html import html_to_text
-from .limits import MAX_DEPTH, MAX_FILENAME_BYTES, MAX_PARTS
+from .limits import MAX_DEPTH, MAX_FILENAME_BYTES, MAX_PARTS, SPOOL_MAX_MEMORY
 from .results import Attachment
+from .spans import Bodies
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,10 +84,20 @@ class _Segment:
 class _Walk:
     hint: str | None
     max_attachment_bytes: int | None
+    bodies: Bodies
     segments: list[_Segment] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     skipped: list[tuple[str, int]] = field(default_factory=list)
     parts: int = 0
+
+    def sub(self) -> _Walk:
+        """A walk of a subtree whose text is combined apart; it counts toward the same limits."""
+        return _Walk(self.hint, self.max_attachment_bytes, self.bodies, parts=self.parts)
+
+    def join(self, sub: _Walk) -> None:
+        self.parts = sub.parts
+        self.attachments.extend(sub.attachments)
+        self.skipped.extend(sub.skipped)
 
 
 def _content_type(part: Message) -> str:
@@ -113,39 +126,51 @@ def _disposition(part: Message) -> str:
         return ""
 
 
-def _payload_bytes(part: Message) -> bytes:
+def _payload_text(part: Message) -> str | None:
+    """A leaf part's still-encoded body as the parser left it (markers and all), else None.
+
+    Read from `_payload`: get_payload() replaces the surrogate escapes that hold raw 8-bit bytes,
+    and get_payload(decode=True) decodes the whole body in one piece.
+    """
+    payload = getattr(part, "_payload", None)
+    return payload if isinstance(payload, str) else None
+
+
+def _transfer_encoding(part: Message) -> str:
     try:
-        data = part.get_payload(decode=True)
+        return str(part.get("content-transfer-encoding", "") or "")
     except Exception:  # noqa: BLE001
-        data = None
-    if isinstance(data, bytes):
-        return data
-    payload = part.get_payload()
-    if isinstance(payload, str):
-        return payload.encode("utf-8", "surrogateescape")
-    return b""
+        return ""
 
 
-def _payload_size(part: Message) -> int | None:
+def _decoded_chunks(part: Message, bodies: Bodies):
+    payload = _payload_text(part)
+    if payload is None:
+        return iter(())
+    return decoded(bodies.pieces(payload), _transfer_encoding(part))
+
+
+def _payload_bytes(part: Message, bodies: Bodies) -> bytes:
+    return b"".join(_decoded_chunks(part, bodies))
+
+
+def _base64_size(part: Message, bodies: Bodies) -> int | None:
     """Decoded size of a base64 part without decoding it (None: decode to find out)."""
-    cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    payload = part.get_payload()
-    if cte != "base64" or not isinstance(payload, str):
+    payload = _payload_text(part)
+    if payload is None or _transfer_encoding(part).strip().lower() != "base64":
         return None
-    stripped = len(payload) - sum(payload.count(c) for c in "\r\n\t ")
-    padding = len(payload.rstrip()) - len(payload.rstrip().rstrip("="))
-    return max(0, (stripped - padding) * 3 // 4)
+    return base64_size(bodies.pieces(payload))
 
 
-def _part_text(part: Message, hint: str | None) -> str:
-    data = _payload_bytes(part)
+def _part_text(part: Message, walk: _Walk) -> str:
+    data = _payload_bytes(part, walk.bodies)
     charset = _param(part, "charset")
     ctype = _content_type(part)
     if not charset and ctype == "text/html":
         meta = re.search(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", data[:4096], re.I)
         if meta:
             charset = meta.group(1).decode("ascii")
-    text = _normalise_newlines(decode_bytes(data, charset, hint=hint))
+    text = _normalise_newlines(decode_bytes(data, charset, hint=walk.hint))
     if ctype == "text/plain":
         if (_param(part, "format") or "").lower() == "flowed":
             text = _unflow(text, (_param(part, "delsp") or "").lower() == "yes")
@@ -193,15 +218,22 @@ def _add_attachment(part: Message, walk: _Walk, filename: str | None = None) -> 
     name = sanitize_filename(filename if filename is not None else _filename(part))
     limit = walk.max_attachment_bytes
     if limit is not None:
-        size = _payload_size(part)
+        size = _base64_size(part, walk.bodies)
         if size is not None and size > limit:
             walk.skipped.append((name, size))
             return
-    data = _payload_bytes(part)
-    if limit is not None and len(data) > limit:
-        walk.skipped.append((name, len(data)))
+    # Decoded a chunk at a time into a spool: in memory while small, else on disk.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
+    size = 0
+    for chunk in _decoded_chunks(part, walk.bodies):
+        size += len(chunk)
+        if limit is None or size <= limit:
+            spool.write(chunk)
+    if limit is not None and size > limit:
+        spool.close()
+        walk.skipped.append((name, size))
         return
-    walk.attachments.append(Attachment(filename=name, content_type=_content_type(part), data=data))
+    walk.attachments.append(Attachment(filename=name, content_type=_content_type(part), size=size, file=spool))
 
 
 def _collapse(segments: list[_Segment]) -> _Segment:
@@ -239,11 +271,9 @@ def _walk(part: Message, walk: _Walk, depth: int) -> None:
         elif ctype == "multipart/alternative":
             best = _Segment()
             for child in children:
-                sub = _Walk(walk.hint, walk.max_attachment_bytes, parts=walk.parts)
+                sub = walk.sub()
                 _walk(child, sub, depth + 1)
-                walk.parts = sub.parts
-                walk.attachments.extend(sub.attachments)
-                walk.skipped.extend(sub.skipped)
+                walk.join(sub)
                 collapsed = _collapse(sub.segments)
                 # The last alternative is the richest (RFC 2046); keep the last of each kind.
                 if collapsed.plain is not None:
@@ -259,7 +289,7 @@ def _walk(part: Message, walk: _Walk, depth: int) -> None:
 
     filename = _filename(part)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
-        text = _part_text(part, walk.hint)
+        text = _part_text(part, walk)
         if ctype == "text/html":
             walk.segments.append(_Segment(html=text))
         else:
@@ -267,19 +297,17 @@ def _walk(part: Message, walk: _Walk, depth: int) -> None:
         return
     if maintype == "multipart":
         # A multipart without a usable boundary: its payload is all we have; show it as text.
-        walk.segments.append(_Segment(plain=_normalise_newlines(decode_bytes(_payload_bytes(part), None,
-                                                                              hint=walk.hint))))
+        text = decode_bytes(_payload_bytes(part, walk.bodies), None, hint=walk.hint)
+        walk.segments.append(_Segment(plain=_normalise_newlines(text)))
         return
     _add_attachment(part, walk, filename)
 
 
 def _forwarded_text(inner: Message, walk: _Walk, depth: int) -> str:
     headers = _Headers(inner, walk.hint)
-    sub = _Walk(walk.hint, walk.max_attachment_bytes, parts=walk.parts)
+    sub = walk.sub()
     _walk(inner, sub, depth + 1)
-    walk.parts = sub.parts
-    walk.attachments.extend(sub.attachments)
-    walk.skipped.extend(sub.skipped)
+    walk.join(sub)
     lines = ["---------- Forwarded message ---------"]
     for label, name in (("From", "from"), ("Date", "date"), ("Subject", "subject"), ("To", "to")):
         value = headers.text(name)

@@ -3,17 +3,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import BinaryIO
 
 
 class EmailParseError(Exception):
     """The bytes are not a message we can read; the caller quarantines them."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Attachment:
+    """A decoded attachment. Its bytes are in `file` (in memory when small, else an anonymous
+    temporary file), so a large one is never held whole; `data` reads them all."""
+
     filename: str  # sanitised, never a path; "attachment" if none
     content_type: str
-    data: bytes
+    size: int
+    file: BinaryIO = field(repr=False)
+
+    @property
+    def data(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read()
+
+    def close(self) -> None:
+        self.file.close()
 
 
 @dataclass(frozen=True)
@@ -37,3 +50,14 @@ class ParsedEmail:
     # Attachments over max_attachment_bytes: (sanitised filename, decoded size). Their bytes stay
     # only in the raw message.
     skipped_attachments: tuple[tuple[str, int], ...] = field(default=())
+
+    def close(self) -> None:
+        """Free the attachments' temporary files (garbage collection would, later)."""
+        for attachment in self.attachments:
+            attachment.close()
+
+    def __enter__(self) -> ParsedEmail:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

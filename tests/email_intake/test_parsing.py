@@ -13,9 +13,19 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from email_intake.parsing import Attachment, EmailParseError, ParsedEmail, parse_email
 
+from .mutations import mutated_messages
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ALL_FIXTURES = sorted(FIXTURES.glob("*.eml"))
 SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@pytest.fixture(autouse=True, params=["stdlib bodies", "bodies by reference"])
+def _body_path(request, monkeypatch):
+    """Every test runs twice: bodies parsed by the stdlib, and every body read by reference
+    (parsing/spans.py, used for large bodies). Both must give the same result."""
+    if request.param == "bodies by reference":
+        monkeypatch.setattr("email_intake.parsing.limits.SPAN_MIN_BYTES", 1)
 
 
 def load(name: str) -> bytes:
@@ -508,26 +518,6 @@ def test_mime_nested_past_the_depth_limit_is_cut_off_not_followed():
 
 
 # --- property -------------------------------------------------------------------------------------------
-
-SEEDS = [path.read_bytes() for path in ALL_FIXTURES]
-TOKENS = [b"=?", b"?=", b"=?utf-8?q?", b"=?x?b?", b"\\", b'"', b"<", b">", b"(", b")", b";", b"*0*=", b"''",
-          b"\r\n", b"\n\n", b"--", b"boundary=", b"charset=", b":", b"\xff", b"\x00", b"@", b",", b"\x1b$B"]
-
-
-@st.composite
-def mutated_messages(draw):
-    data = bytearray(draw(st.sampled_from(SEEDS)))
-    for _ in range(draw(st.integers(1, 12))):
-        at = draw(st.integers(0, len(data)))
-        action = draw(st.integers(0, 2))
-        if action == 0:
-            data[at:at] = draw(st.sampled_from(TOKENS))
-        elif action == 1:
-            del data[at:at + draw(st.integers(1, 40))]
-        else:
-            data[at:at] = draw(st.binary(max_size=8))
-    return bytes(data)
-
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.binary(max_size=512), mutated_messages()))
