@@ -10,6 +10,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 
 ACCOUNT_ID_ALPHABET = string.ascii_lowercase + string.digits
 ACCOUNT_ID_PREFIX = "ara_"
@@ -242,6 +243,9 @@ class User(AbstractUser):
                 ),
             ),
         ]
+        # Inbound mail finds its sender by email, case-insensitively (UPPER(email) = UPPER(%s)):
+        # without this every message scanned the whole users table.
+        indexes = [models.Index(Upper("email"), name="user_email_upper")]
 
     @property
     def is_customer(self) -> bool:

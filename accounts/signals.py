@@ -4,7 +4,7 @@ from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
 
 from .authentication import forget
-from .models import EscalationLevel, Holiday, SlaTarget, Tier, User
+from .models import CustomSlaTarget, EscalationLevel, Holiday, SlaTarget, Tier, User
 
 
 @receiver([post_save, post_delete], sender=Token, dispatch_uid="accounts.forget_token")
@@ -22,7 +22,7 @@ def forget_user_tokens(sender, instance, **kwargs):
 def forget_sla_policies(sender, **kwargs):
     from tickets.sla.policy import forget_policies
 
-    if sender in (Tier, SlaTarget, Holiday, EscalationLevel):
+    if sender in (Tier, SlaTarget, CustomSlaTarget, Holiday, EscalationLevel):
         forget_policies()
 
 

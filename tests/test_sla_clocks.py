@@ -205,3 +205,14 @@ def test_a_holiday_added_in_the_admin_applies_to_the_next_ticket(pro_org):
     Holiday.objects.create(tier=Tier.objects.get(code="pro"), date=dt.date(2026, 12, 2), name="Closure")
     ticket = open_ticket(pro_org, "P1", at(2026, 12, 1, 17, 0, tz=LA))
     assert ticket.response_due_at == at(2026, 12, 3, 12, 0, tz=LA)
+
+
+@pytest.mark.django_db
+def test_a_newly_negotiated_custom_target_applies_at_once_despite_the_policy_cache(enterprise_org):
+    from accounts.models import CustomSlaTarget, Severity
+    from tickets.sla.policy import policy_for
+
+    policy_for(enterprise_org)  # cached now
+    CustomSlaTarget.objects.create(organization=enterprise_org, severity=Severity.objects.get(code="P2"),
+                                   kind="response", amount=7, unit="m")
+    assert policy_for(enterprise_org).target("P2", "response").amount == 7

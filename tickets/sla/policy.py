@@ -72,7 +72,7 @@ def _targets(rows) -> dict[tuple[str, str], Target]:
     return {(code, kind): Target(amount, unit) for code, kind, amount, unit in rows if amount is not None}
 
 
-_cache: dict = {"at": 0.0, "policies": None}
+_cache: dict = {"at": 0.0, "policies": None, "custom": None}
 # Policy is edited rarely and read on every ticket write: each process keeps it this long.
 # An edit in this process drops it at once (accounts.signals); other processes follow within it.
 POLICY_TTL_SECONDS = 60
@@ -86,6 +86,9 @@ def load_policies() -> dict[int, TierPolicy]:
     """Every tier's policy (cached for POLICY_TTL_SECONDS; see above)."""
     now = time.monotonic()
     if _cache["policies"] is None or now - _cache["at"] > POLICY_TTL_SECONDS:
+        # Negotiated targets ride along: a few rows per Enterprise customer, and reading them
+        # per ticket write was a tenth of the cost of ingesting an email (bench/email_ingest.py).
+        _cache["custom"] = custom_targets(None)
         _cache["policies"], _cache["at"] = _load_policies(), now
     return _cache["policies"]
 
@@ -116,9 +119,12 @@ def _load_policies() -> dict[int, TierPolicy]:
 
 
 def custom_targets(organization_ids) -> dict[int, dict[tuple[str, str], Target]]:
+    """Negotiated targets by organisation: of these organisations, or of all when None."""
     out: dict[int, dict] = {}
-    rows = CustomSlaTarget.objects.filter(organization_id__in=set(organization_ids)).values_list(
-        "organization_id", "severity__code", "kind", "amount", "unit")
+    rows = CustomSlaTarget.objects.all()
+    if organization_ids is not None:
+        rows = rows.filter(organization_id__in=set(organization_ids))
+    rows = rows.values_list("organization_id", "severity__code", "kind", "amount", "unit")
     for org_id, *row in rows:
         out.setdefault(org_id, {}).update(_targets([row]))
     return out
@@ -127,4 +133,4 @@ def custom_targets(organization_ids) -> dict[int, dict[tuple[str, str], Target]]
 def policy_for(organization) -> TierPolicy:
     """The policy that applies to one organisation (its tier's, with its custom targets)."""
     policy = load_policies()[organization.tier_id]
-    return policy.with_custom(custom_targets([organization.pk]).get(organization.pk, {}))
+    return policy.with_custom(_cache["custom"].get(organization.pk, {}))
