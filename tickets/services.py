@@ -241,14 +241,12 @@ def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool
         context = {"incident_id": incident.pk, "title": incident.title, "component": incident.component.name,
                    "body": body, "resolves": resolves, "organization": organization.name,
                    "ticket_ids": [t.pk for t in linked], "audience": "customer"}
-        key = f"incident_update:{update.pk}"
         channel = linked_channel(organization)
-        if channel:
-            specs.append({"key": f"{key}:slack:{channel}", "channel": "slack", "recipient": channel,
-                          "template": "incident_update", "context": context, "ticket_id": linked[0].pk})
-        for email in sorted({t.requester.email for t in linked if t.requester.email}):
-            specs.append({"key": f"{key}:email:{email}", "channel": "email", "recipient": email,
-                          "template": "incident_update", "context": context, "ticket_id": linked[0].pk})
+        recipients = [("slack", channel)] if channel else []
+        recipients += [("email", email) for email in sorted({t.requester.email for t in linked if t.requester.email})]
+        specs += [{"key": f"incident_update:{update.pk}:{kind}:{recipient}", "channel": kind, "recipient": recipient,
+                   "template": "incident_update", "context": context, "ticket_id": linked[0].pk}
+                  for kind, recipient in recipients]
     notification_enqueue_many(specs)
     return update
 
