@@ -44,6 +44,27 @@ def test_unknown_severity_and_missing_fields_write_nothing(customer, pro_org):
     assert not Ticket.objects.exists() and not TicketEvent.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_ticket_row_is_written_leaves_no_ticket(customer, pro_org, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("event log unavailable")
+
+    monkeypatch.setattr(services, "_detect_systemic", broken)
+    with pytest.raises(RuntimeError):
+        create(pro_org, customer)
+    assert not Ticket.objects.exists() and not TicketEvent.objects.exists()
+
+
+def test_a_refused_ticket_leaves_the_callers_transaction_usable(customer, pro_org):
+    from django.db import transaction
+
+    with transaction.atomic():
+        with pytest.raises(ValidationError):
+            create(pro_org, customer, severity="P9")
+        ticket, _ = create(pro_org, customer)  # the same transaction goes on
+    assert Ticket.objects.get() == ticket
+
+
 def test_customer_cannot_open_a_ticket_for_another_organisation(customer, other_org):
     with pytest.raises(PermissionDenied):
         create(other_org, customer)

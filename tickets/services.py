@@ -63,7 +63,6 @@ def _require_staff(actor) -> None:
         raise PermissionDenied("Only support staff can do this.")
 
 
-@transaction.atomic
 def ticket_create(
     *,
     organization: Organization,
@@ -126,17 +125,21 @@ def ticket_create(
         idempotency_key=idempotency_key or None,
     )
     _sla_refresh(ticket)  # due times are part of the row from the start
-    try:
-        # A savepoint only where a key race needs one: to read the winner after the failed insert.
-        with transaction.atomic(savepoint=bool(idempotency_key)):
-            ticket.save()
-    except IntegrityError:
-        # A concurrent request with the same key won the race: return its ticket.
-        if idempotency_key:
-            return Ticket.objects.get(requester=requester, idempotency_key=idempotency_key), False
-        raise
-    _event(ticket, requester, EventKind.CREATED, channel=channel, severity=severity)
-    _detect_systemic(ticket)
+    # Atomic, but no savepoint of its own (two round trips on every emailed ticket): inside a
+    # caller's transaction a failure here fails that transaction whole, which is what each
+    # caller wants. Refusals are raised above, before anything is written.
+    with transaction.atomic(savepoint=False):
+        try:
+            # A savepoint only where a key race needs one: to read the winner after the failed insert.
+            with transaction.atomic(savepoint=bool(idempotency_key)):
+                ticket.save()
+        except IntegrityError:
+            # A concurrent request with the same key won the race: return its ticket.
+            if idempotency_key:
+                return Ticket.objects.get(requester=requester, idempotency_key=idempotency_key), False
+            raise
+        _event(ticket, requester, EventKind.CREATED, channel=channel, severity=severity)
+        _detect_systemic(ticket)
     return ticket, True
 
 
@@ -461,7 +464,6 @@ def check_upload(uploaded_file) -> None:
         )
 
 
-@transaction.atomic
 def attachment_create(*, ticket: Ticket, uploaded_by, uploaded_file, message: Message | None = None) -> Attachment:
     """Store a private attachment. Empty and oversized files are refused before anything is written."""
     check_upload(uploaded_file)
@@ -477,14 +479,16 @@ def attachment_create(*, ticket: Ticket, uploaded_by, uploaded_file, message: Me
         size=size,
     )
     attachment.file.save(attachment.filename, uploaded_file, save=False)
-    # If the row cannot be written, don't leave the stored file behind.
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
-    _event(ticket, uploaded_by, EventKind.ATTACHMENT_ADDED, attachment=attachment.pk,
-           filename=attachment.filename, size=size)
+    # As ticket_create: no savepoint of its own; refusals come before any write.
+    with transaction.atomic(savepoint=False):
+        # If the row cannot be written, don't leave the stored file behind.
+        try:
+            attachment.save()
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
+        _event(ticket, uploaded_by, EventKind.ATTACHMENT_ADDED, attachment=attachment.pk,
+               filename=attachment.filename, size=size)
     return attachment
 
 
