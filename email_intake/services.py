@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
+from accounts.selectors import member_by_email
 from notifications.services import notification_enqueue
 from tickets import services as tickets
 from tickets.models import Channel, Environment, SeverityCode, Status, Ticket
@@ -156,13 +157,6 @@ def _delete_files(files: list) -> None:
     files.clear()
 
 
-def _sender(parsed: ParsedEmail):
-    if not parsed.from_address:
-        return None
-    return (get_user_model().objects.select_related("organization__tier")
-            .filter(email__iexact=parsed.from_address, is_active=True, organization__isnull=False).first())
-
-
 def _thread(parsed: ParsedEmail) -> Ticket | None:
     """The ticket this mail replies to: by ticket token, else by the Message-IDs we sent."""
     ticket_id = ticket_id_from_token(parsed.ticket_token)
@@ -182,7 +176,7 @@ def _thread(parsed: ParsedEmail) -> Ticket | None:
 
 
 def _place(inbound: InboundEmail, parsed: ParsedEmail, *, actor, stored: list) -> None:
-    sender = _sender(parsed)
+    sender = member_by_email(parsed.from_address)
     ticket = _thread(parsed)
     if ticket is not None:
         if sender is None or sender.organization_id != ticket.organization_id:

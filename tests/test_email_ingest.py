@@ -325,8 +325,22 @@ def test_a_new_ticket_from_mail_takes_a_constant_handful_of_queries(alice):
         inbound = email_ingest(mail("alice@initech.example", "[P3] Counted", FORMATTED.format(account_id="x")),
                                mailbox="support")
     assert inbound.outcome == Outcome.TICKET_CREATED
-    # sender, ticket, its event, the stored message (custom SLA targets come from the policy
-    # cache); the rest are savepoints (no duplicate check before the insert, no second write).
+    # sender (with organisation and tier), ticket, its event, the stored message: custom SLA
+    # targets come from the policy cache, no duplicate check precedes the insert, no second
+    # write follows it, and the services nested in the message's transaction take no savepoints
+    # (its own is a savepoint here only because the test runs inside a transaction).
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == [
-        "SELECT", "INSERT", "INSERT", "INSERT"], statements
+    assert statements == ["SAVEPOINT", "SELECT", "INSERT", "INSERT", "INSERT", "RELEASE"], statements
+
+
+def test_an_attachment_adds_its_row_and_event_and_no_savepoint(alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    email_ingest(mail("alice@initech.example", "[P3] Warm", "x"), mailbox="support")  # policy cache
+    with CaptureQueriesContext(connection) as queries:
+        inbound = email_ingest(mail("alice@initech.example", "[P3] Counted", "x", attachment=("trace.har", b"{}")),
+                               mailbox="support")
+    assert inbound.ticket.attachments.count() == 1
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements == ["SAVEPOINT", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "INSERT", "RELEASE"], statements
