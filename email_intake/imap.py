@@ -1,5 +1,5 @@
-"""Polling IMAP mailboxes: each message is stored (email_ingest) before it is marked or moved,
-so a crash between the two leaves it in the mailbox to be fetched again — and the same
+"""Polling IMAP mailboxes: each message is stored (email_ingest_many) before it is marked or
+moved, so a crash between the two leaves it in the mailbox to be fetched again — and the same
 Message-ID stored twice is still one message."""
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import imaplib
 import logging
 from collections import Counter
 
-from .services import email_ingest
+from .batches import batches
+from .services import email_ingest_many
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,10 @@ def _done(conn: imaplib.IMAP4, uid: bytes, processed_folder: str | None) -> None
         conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")
 
 
-def poll_mailbox(config: dict, *, batch: int = 200) -> Counter:
-    """Fetch unseen mail from one configured mailbox. Returns outcome counts."""
+def poll_mailbox(config: dict, *, limit: int = 200) -> Counter:
+    """Fetch up to `limit` unseen messages from one configured mailbox, store them in small
+    batches (one commit each), and mark each one only once its batch is stored. Returns outcome
+    counts."""
     counts: Counter = Counter()
     conn = _connect(config)
     try:
@@ -45,23 +48,31 @@ def poll_mailbox(config: dict, *, batch: int = 200) -> Counter:
         if typ != "OK":
             raise imaplib.IMAP4.error(f"cannot select {folder}")
         typ, data = conn.uid("SEARCH", None, "UNSEEN")
-        for uid in (data[0] or b"").split()[:batch]:
-            typ, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")  # PEEK: not \Seen until stored
-            raw = next((part[1] for part in fetched if isinstance(part, tuple)), None)
-            if typ != "OK" or raw is None:
-                counts["fetch_failed"] += 1
-                continue
-            try:
-                inbound = email_ingest(raw, mailbox=config["name"])
-            except Exception:  # left unmarked: fetched again next time, deduplicated by Message-ID
-                logger.exception("email intake: %s uid %s could not be stored", config["name"], uid)
-                counts["not_stored"] += 1
-                continue
-            _done(conn, uid, processed)
-            counts[inbound.outcome] += 1
+        uids = (data[0] or b"").split()[:limit]
+        for batch in batches(_fetched(conn, uids, counts)):
+            results = email_ingest_many([raw for _, raw in batch], mailbox=config["name"])
+            for (uid, _), result in zip(batch, results):
+                if isinstance(result, Exception):  # left unmarked: fetched again, deduplicated by Message-ID
+                    logger.error("email intake: %s uid %s could not be stored", config["name"], uid,
+                                 exc_info=result)
+                    counts["not_stored"] += 1
+                    continue
+                _done(conn, uid, processed)
+                counts[result.outcome] += 1
     finally:
         try:
             conn.logout()
         except (imaplib.IMAP4.error, OSError):
             pass
     return counts
+
+
+def _fetched(conn: imaplib.IMAP4, uids: list[bytes], counts: Counter):
+    """(uid, raw bytes) of each message, fetched one at a time as the batches need them."""
+    for uid in uids:
+        typ, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")  # PEEK: not \Seen until stored
+        raw = next((part[1] for part in fetched if isinstance(part, tuple)), None)
+        if typ != "OK" or raw is None:
+            counts["fetch_failed"] += 1
+            continue
+        yield uid, raw

@@ -93,3 +93,22 @@ def pytest_report_header(config):
 
     return (f"database: {settings.DATABASES['default']['ENGINE']} · "
             f"broker: {settings.CELERY_BROKER_URL.split('://')[0]}")
+
+
+@pytest.fixture
+def storing_fails_for(monkeypatch):
+    """storing_fails_for(b"marker"): storing an inbound message whose bytes hold the marker raises
+    OSError (a full disk), as if its raw copy could not be written; other messages are stored."""
+    from email_intake import services
+
+    new_inbound = services._new_inbound
+
+    def arm(marker: bytes) -> None:
+        def disk_full(raw, **kwargs):
+            if marker in raw:
+                raise OSError("disk full")
+            return new_inbound(raw, **kwargs)
+
+        monkeypatch.setattr(services, "_new_inbound", disk_full)
+
+    return arm

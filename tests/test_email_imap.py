@@ -90,19 +90,16 @@ def test_the_same_message_delivered_twice_opens_one_ticket(imap_server, pro_org)
     assert Ticket.objects.count() == 1 and InboundEmail.objects.count() == 1
 
 
-def test_a_message_that_could_not_be_stored_stays_in_the_mailbox(imap_server, pro_org, monkeypatch):
+def test_a_message_that_could_not_be_stored_stays_in_the_mailbox_and_its_batch_goes_on(
+        imap_server, pro_org, monkeypatch, storing_fails_for):
     CustomerFactory(organization=pro_org, email="alice@initech.example")
-    deliver(imap_server, mail("[P2] Unlucky"))
-
-    def broken(raw, mailbox):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("email_intake.imap.email_ingest", broken)
-    assert poll_mailbox(imap_server) == {"not_stored": 1}
+    deliver(imap_server, mail("[P2] Before"), mail("[P2] Unlucky"), mail("[P2] After"))
+    storing_fails_for(b"Unlucky")
+    assert poll_mailbox(imap_server) == {"ticket_created": 2, "not_stored": 1}
     assert len(uids(imap_server, "INBOX")) == 1
     monkeypatch.undo()
     assert poll_mailbox(imap_server) == {"ticket_created": 1}
-    assert Ticket.objects.get().subject == "Unlucky"
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["After", "Before", "Unlucky"]
 
 
 def test_an_unreachable_mailbox_does_not_stop_the_others(imap_server, pro_org, settings):

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from email_intake.models import InboundEmail, Outcome
-from email_intake.services import email_ingest, email_verify_sender
+from email_intake.services import email_ingest, email_ingest_many, email_verify_sender
 from tickets.mail_tokens import ticket_token
 from notifications.models import Notification
 from tickets.models import Message, Ticket
@@ -185,6 +185,31 @@ def test_ingest_command_reads_eml_mbox_and_maildir(alice, tmp_path, capsys):
     assert capsys.readouterr().out.count("Ticket opened") == 3
 
 
+def test_ingest_command_stores_the_rest_and_fails_loudly_for_a_message_it_could_not_store(
+        alice, tmp_path, capsys, storing_fails_for):
+    from django.core.management.base import CommandError
+
+    storing_fails_for(b"Unlucky")
+    box = mailbox.mbox(tmp_path / "box.mbox")
+    for subject in ("Lucky", "Unlucky", "Also lucky"):
+        box.add(mail("alice@initech.example", f"[P3] {subject}", "b"))
+    box.flush()
+    with pytest.raises(CommandError, match="1 message"):
+        call_command("ingest_email", str(tmp_path / "box.mbox"))
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Also lucky", "Lucky"]
+    assert "not stored (OSError: disk full)" in capsys.readouterr().err
+
+
+def test_ingest_command_refuses_a_missing_path_before_storing_anything(alice, tmp_path):
+    from django.core.management.base import CommandError
+
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(mail("alice@initech.example", "[P3] From eml", "a"))
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("ingest_email", str(eml), str(tmp_path / "missing.eml"))
+    assert not Ticket.objects.exists()
+
+
 def test_staff_reply_is_mailed_threaded_and_answering_it_adds_to_the_ticket(alice, settings):
     from django.core import mail as outbox
 
@@ -217,6 +242,59 @@ def test_an_internal_error_while_placing_quarantines_instead_of_failing(alice, m
     inbound = email_ingest(mail("alice@initech.example", "[P2] Bug", "x"), mailbox="support")
     assert inbound.outcome == Outcome.QUARANTINED and "RuntimeError: bug" in inbound.reason
     assert not Ticket.objects.exists()
+
+
+# --- batches: one commit for several messages, and a bad one costs the others only time -----------------
+
+def test_a_batch_opens_each_messages_ticket_in_order_in_one_transaction(alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    raws = [mail("alice@initech.example", f"[P3] Batch {n}", "x") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        results = email_ingest_many(raws, mailbox="support")
+    assert [r.ticket.subject for r in results] == ["Batch 0", "Batch 1", "Batch 2"]
+    assert all(r.outcome == Outcome.TICKET_CREATED and r.pk for r in results)
+    # One transaction for the lot (a savepoint here only because the test runs in a transaction).
+    assert [q["sql"].split()[0] for q in queries.captured_queries].count("SAVEPOINT") == 1
+
+
+def test_a_message_that_fails_to_place_is_quarantined_and_its_batch_is_stored(alice, monkeypatch, caplog, settings):
+    from email_intake import services
+
+    ticket_create = services.tickets.ticket_create
+
+    def broken_for_bug(**kwargs):
+        if kwargs["subject"] == "Bug":
+            raise RuntimeError("bug")
+        return ticket_create(**kwargs)
+
+    monkeypatch.setattr(services.tickets, "ticket_create", broken_for_bug)
+    raws = [mail("alice@initech.example", f"[P2] {subject}", "x", attachment=("a.txt", b"a"))
+            for subject in ("Before", "Bug", "After")]
+    results = email_ingest_many(raws, mailbox="support")
+    assert [r.outcome for r in results] == [Outcome.TICKET_CREATED, Outcome.QUARANTINED, Outcome.TICKET_CREATED]
+    assert "RuntimeError: bug" in results[1].reason
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["After", "Before"]
+    # The rolled-back first attempt left no files behind; the error is logged once.
+    assert len(media_files(settings, "inbound")) == 3 and len(media_files(settings, "attachments")) == 2
+    assert [r.getMessage() for r in caplog.records if "placing message" in r.getMessage()] == [
+        f"email intake: placing message {results[1].message_id} failed"]
+
+
+def test_a_message_twice_in_one_batch_is_one_message(alice, settings):
+    raw = mail("alice@initech.example", "[P3] Twice", "x", message_id="<twice-batch@customer.example>")
+    first, again = email_ingest_many([raw, raw], mailbox="support")
+    assert first.pk == again.pk and Ticket.objects.count() == 1
+    assert len(media_files(settings, "inbound")) == 1
+
+
+def test_a_message_that_cannot_be_stored_is_returned_as_its_error(alice, storing_fails_for):
+    storing_fails_for(b"Unlucky")
+    raws = [mail("alice@initech.example", f"[P3] {s}", "x") for s in ("Lucky", "Unlucky")]
+    stored, failed = email_ingest_many(raws, mailbox="support")
+    assert stored.outcome == Outcome.TICKET_CREATED
+    assert isinstance(failed, OSError) and not InboundEmail.objects.filter(subject__contains="Unlucky").exists()
 
 
 # --- attachments: streamed to storage, refused with a reason, never left behind -------------------------

@@ -44,7 +44,7 @@ def test_unknown_severity_and_missing_fields_write_nothing(customer, pro_org):
     assert not Ticket.objects.exists() and not TicketEvent.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failure_after_the_ticket_row_is_written_leaves_no_ticket(customer, pro_org, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("event log unavailable")

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from email_intake.models import Mailbox
-from email_intake.services import email_ingest
+from email_intake.batches import batches
+from email_intake.services import email_ingest_many
 
 
 def _messages(path: Path):
@@ -35,11 +36,20 @@ class Command(BaseCommand):
         parser.add_argument("--mailbox", choices=Mailbox.values, default=Mailbox.SUPPORT)
 
     def handle(self, *args, paths, mailbox, **options):
+        missing = [path for path in paths if not path.exists()]
+        if missing:
+            raise CommandError(f"No such file or folder: {missing[0]}")
+        failed = 0
         for path in paths:
-            if not path.exists():
-                raise CommandError(f"No such file or folder: {path}")
-            for name, raw in _messages(path):
-                inbound = email_ingest(raw, mailbox=mailbox)
-                ticket = f" ticket #{inbound.ticket_id}" if inbound.ticket_id else ""
-                reason = f" ({inbound.reason})" if inbound.reason else ""
-                self.stdout.write(f"{name}: {inbound.get_outcome_display()}{ticket}{reason}")
+            for batch in batches(_messages(path)):
+                results = email_ingest_many([raw for _, raw in batch], mailbox=mailbox)
+                for (name, _), result in zip(batch, results):
+                    if isinstance(result, Exception):
+                        failed += 1
+                        self.stderr.write(f"{name}: not stored ({type(result).__name__}: {result})")
+                        continue
+                    ticket = f" ticket #{result.ticket_id}" if result.ticket_id else ""
+                    reason = f" ({result.reason})" if result.reason else ""
+                    self.stdout.write(f"{name}: {result.get_outcome_display()}{ticket}{reason}")
+        if failed:
+            raise CommandError(f"{failed} message(s) could not be stored; run the command again for them.")
