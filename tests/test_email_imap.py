@@ -82,6 +82,17 @@ def test_poller_opens_tickets_and_moves_mail_only_after_storing_it(imap_server, 
     assert poll_mailbox(imap_server) == {}  # nothing new: nothing fetched twice
 
 
+def test_more_mail_than_one_batch_is_stored_batch_by_batch_and_all_moved(imap_server, pro_org):
+    from email_intake.batches import BATCH_MESSAGES
+
+    CustomerFactory(organization=pro_org, email="alice@initech.example")
+    count = BATCH_MESSAGES + 2
+    deliver(imap_server, *(mail(f"[P3] Number {n}") for n in range(count)))
+    assert poll_mailbox(imap_server) == {"ticket_created": count}
+    assert Ticket.objects.count() == count
+    assert uids(imap_server, "INBOX") == [] and len(uids(imap_server, "Processed")) == count
+
+
 def test_the_same_message_delivered_twice_opens_one_ticket(imap_server, pro_org):
     CustomerFactory(organization=pro_org, email="alice@initech.example")
     raw = mail("[P2] Dup", message_id="<dup@customer.example>")

@@ -182,7 +182,10 @@ def test_ingest_command_reads_eml_mbox_and_maildir(alice, tmp_path, capsys):
     maildir.add(mail("alice@initech.example", "[P3] From maildir", "c"))
     call_command("ingest_email", str(eml), str(tmp_path / "box.mbox"), str(tmp_path / "Maildir"))
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["From eml", "From maildir", "From mbox"]
-    assert capsys.readouterr().out.count("Ticket opened") == 3
+    out = capsys.readouterr().out
+    assert out.count("Ticket opened") == 3 and "already stored" not in out
+    call_command("ingest_email", str(eml))  # run again: the same message, reported as the first copy
+    assert Ticket.objects.count() == 3 and ": already stored " in capsys.readouterr().out
 
 
 def test_ingest_command_stores_the_rest_and_fails_loudly_for_a_message_it_could_not_store(

@@ -3,6 +3,7 @@ import mailbox
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from email_intake.models import Mailbox
 from email_intake.batches import batches
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         missing = [path for path in paths if not path.exists()]
         if missing:
             raise CommandError(f"No such file or folder: {missing[0]}")
-        failed = 0
+        failed, started = 0, timezone.now()
         for path in paths:
             for batch in batches(_messages(path)):
                 results = email_ingest_many([raw for _, raw in batch], mailbox=mailbox)
@@ -50,6 +51,9 @@ class Command(BaseCommand):
                         continue
                     ticket = f" ticket #{result.ticket_id}" if result.ticket_id else ""
                     reason = f" ({result.reason})" if result.reason else ""
-                    self.stdout.write(f"{name}: {result.get_outcome_display()}{ticket}{reason}")
+                    # A repeat (same Message-ID) is the first copy, stored before this run.
+                    repeat = (f"already stored {timezone.localtime(result.received_at):%Y-%m-%d %H:%M %Z}: "
+                              if result.received_at < started else "")
+                    self.stdout.write(f"{name}: {repeat}{result.get_outcome_display()}{ticket}{reason}")
         if failed:
             raise CommandError(f"{failed} message(s) could not be stored; run the command again for them.")
