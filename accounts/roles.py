@@ -3,6 +3,8 @@
 Groups are (re)synchronised after every migrate, so a new permission reaches every role without
 a hand-written migration; edits made in the admin to a role's extra permissions are kept.
 """
+from django.core.exceptions import PermissionDenied
+
 SUPPORT_ENGINEER = "Support engineer"
 SENIOR_ENGINEER = "Senior engineer"
 ENGINEERING_LEAD = "Engineering lead"
@@ -54,3 +56,9 @@ def sync_staff_roles(**_kwargs) -> None:
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.add(*[by_key[p] for p in perms if p in by_key])
+
+
+def require_staff(actor, message: str = "Only support staff can do this.") -> None:
+    """Services that only Aragora's people may call start here; customers get PermissionDenied."""
+    if not (actor and actor.is_staff):
+        raise PermissionDenied(message)

@@ -10,21 +10,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.roles import require_staff
 from notifications.services import notification_enqueue_many
 from slack_connect.outbound import linked_channel
 
 from .models import MaintenanceStatus, MaintenanceWindow
 
-
-def _require_staff(actor) -> None:
-    if not (actor and actor.is_staff):
-        raise PermissionDenied("Only support staff can announce maintenance.")
+STAFF_ONLY = "Only support staff can announce maintenance."
 
 
 def _audience(window: MaintenanceWindow) -> list[str]:
@@ -55,7 +53,7 @@ def _locked(window: MaintenanceWindow) -> MaintenanceWindow:
 @transaction.atomic
 def maintenance_announce(*, window: MaintenanceWindow, actor) -> int:
     """Announce the window's current times to its audience; returns how many posts were queued."""
-    _require_staff(actor)
+    require_staff(actor, STAFF_ONLY)
     window = _locked(window)
     if window.status != MaintenanceStatus.SCHEDULED:
         raise ValidationError("A cancelled window is not announced.")
@@ -72,7 +70,7 @@ def maintenance_announce(*, window: MaintenanceWindow, actor) -> int:
 @transaction.atomic
 def maintenance_reschedule(*, window: MaintenanceWindow, actor, starts_at, ends_at) -> MaintenanceWindow:
     """New times. If the old ones were announced, the new ones are announced as rescheduled."""
-    _require_staff(actor)
+    require_staff(actor, STAFF_ONLY)
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "The window must end after it starts."})
     window = _locked(window)
@@ -93,7 +91,7 @@ def maintenance_reschedule(*, window: MaintenanceWindow, actor, starts_at, ends_
 @transaction.atomic
 def maintenance_cancel(*, window: MaintenanceWindow, actor) -> int:
     """Call the window off; customers who were told of it are told it is cancelled."""
-    _require_staff(actor)
+    require_staff(actor, STAFF_ONLY)
     window = _locked(window)
     if window.status == MaintenanceStatus.CANCELLED:
         raise ValidationError("This window is cancelled already.")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.roles import require_staff
 
 from notifications.services import notification_enqueue, notification_enqueue_many, ticket_context
 from slack_connect import outbound as slack_outbound
@@ -56,11 +57,6 @@ SLA_FIELDS = [
 def _sla_refresh(ticket: Ticket, policy=None) -> None:
     """Recompute the running clocks after an input changed (severity, status, first reply)."""
     clocks.recompute(ticket, policy or policy_for(ticket.organization), risk_ratio=settings.SLA_AT_RISK_RATIO)
-
-
-def _require_staff(actor) -> None:
-    if not (actor and actor.is_staff):
-        raise PermissionDenied("Only support staff can do this.")
 
 
 def ticket_create(
@@ -154,7 +150,7 @@ def phone_call_log(*, staff, organization: Organization, caller_email: str, seve
     Guide: phone support is Enterprise only, 24/7 for P1/P2 issues. Other calls are refused
     with the reason, so the caller can be pointed to the right channel.
     """
-    _require_staff(staff)
+    require_staff(staff)
     tier = organization.tier
     if "Phone" not in tier.channels:
         raise ValidationError({"organization": f"{organization.name} is on {tier.name}, which has no phone "
@@ -224,7 +220,7 @@ def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool
     """Tell the customers whose tickets are linked to an incident how it stands (guide: "real-time
     incident communication"): a post in each organisation's Slack Connect channel and an email
     to each linked ticket's requester. `resolves` closes the incident with this update."""
-    _require_staff(actor)
+    require_staff(actor)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write what the affected customers should know."})
@@ -313,7 +309,7 @@ def _set_status(ticket: Ticket, actor, new_status: str, **data) -> None:
 
 @transaction.atomic
 def ticket_set_status(*, ticket: Ticket, actor, status: str) -> Ticket:
-    _require_staff(actor)
+    require_staff(actor)
     if status not in Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -331,7 +327,7 @@ def ticket_resolve(*, ticket: Ticket, actor) -> Ticket:
 
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, actor, assignee) -> Ticket:
-    _require_staff(actor)
+    require_staff(actor)
     if assignee is not None and not assignee.is_staff:
         raise ValidationError({"assignee": "Tickets can only be assigned to support staff."})
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -346,7 +342,7 @@ def ticket_assign(*, ticket: Ticket, actor, assignee) -> Ticket:
 
 @transaction.atomic
 def ticket_change_severity(*, ticket: Ticket, actor, severity: str, reason: str = "") -> Ticket:
-    _require_staff(actor)
+    require_staff(actor)
     if severity not in SeverityCode.values:
         raise ValidationError({"severity": f"Unknown severity {severity!r}."})
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -366,7 +362,7 @@ STAFF_EDITABLE_FIELDS = ("subject", "environment", "affected_users", "business_i
 @transaction.atomic
 def ticket_update(*, ticket: Ticket, actor, **changes) -> Ticket:
     """Staff edits: plain fields plus status, severity and assignee through their own rules."""
-    _require_staff(actor)
+    require_staff(actor)
     status = changes.pop("status", None)
     severity = changes.pop("severity", None)
     assignee_given = "assignee" in changes
@@ -502,7 +498,7 @@ def ticket_mark_out_of_scope(*, ticket: Ticket, actor, category, note: str = "")
     """
     from onboarding.services import out_of_scope_notify, out_of_scope_reply
 
-    _require_staff(actor)
+    require_staff(actor)
     if category is None or category.in_scope:
         raise ValidationError({"category": "Choose one of the out-of-scope categories."})
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related(

@@ -7,11 +7,12 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import require_staff
 from notifications.services import notification_enqueue_many
 
 from .. import cadence
@@ -104,8 +105,7 @@ def checkins_replan(*, plan: OnboardingPlan, today: date | None = None) -> None:
 @transaction.atomic
 def checkin_update(*, checkin: CheckIn, actor, status: str | None = None, notes: str | None = None,
                    starts_at: datetime | None = None) -> CheckIn:
-    if not (actor and actor.is_staff):
-        raise PermissionDenied("Only Aragora staff can change check-ins.")
+    require_staff(actor, "Only Aragora staff can change check-ins.")
     checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
     fields = []
     if status is not None and status != checkin.status:
@@ -193,8 +193,7 @@ def calendar_feed_for_account_manager(user) -> CalendarFeed:
 @transaction.atomic
 def calendar_feed_rotate(*, feed: CalendarFeed, actor) -> CalendarFeed:
     """A new secret: the old URL stops working at once (a leaked link, someone who left)."""
-    if not (actor and actor.is_staff):
-        raise PermissionDenied("Only Aragora staff can rotate calendar links.")
+    require_staff(actor, "Only Aragora staff can rotate calendar links.")
     feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
     feed.secret, feed.rotated_at = new_feed_secret(), timezone.now()
     feed.save(update_fields=["secret", "rotated_at"])
@@ -225,8 +224,7 @@ def included_services_ensure(*, organization, start: date) -> list[IncludedServi
 @transaction.atomic
 def included_service_record(*, service: IncludedService, actor, done_on: date, notes: str = "") -> IncludedService:
     """The review or training happened: the next falls due one interval later."""
-    if not (actor and actor.is_staff):
-        raise PermissionDenied("Only Aragora staff can record included services.")
+    require_staff(actor, "Only Aragora staff can record included services.")
     if not isinstance(done_on, date):
         raise ValidationError({"done_on": "The date it took place is required."})
     if done_on > timezone.localdate():

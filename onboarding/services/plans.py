@@ -6,11 +6,12 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.roles import require_staff
 
 from ..business_days import add_business_days, business_days_between, is_business_day, next_business_day
 from ..models import (
@@ -20,10 +21,7 @@ from ..models import (
 logger = logging.getLogger(__name__)
 UNSET = object()
 
-
-def _require_staff(actor) -> None:
-    if not (actor and actor.is_staff):
-        raise PermissionDenied("Only Aragora staff can change onboarding plans.")
+STAFF_ONLY = "Only Aragora staff can change onboarding plans."
 
 
 def _check_working_day(value: date, *, field: str, what: str, today: date) -> None:
@@ -87,7 +85,7 @@ def plan_create(*, organization: Organization, kickoff_date: date, actor=None, t
     """Make an organisation's plan from the template. `actor` None is the system (the move to
     Enterprise); anyone else must be staff."""
     if actor is not None:
-        _require_staff(actor)
+        require_staff(actor, STAFF_ONLY)
     organization = Organization.objects.select_for_update(of=("self",)).select_related(
         "tier", "account_manager", "support_engineer").get(pk=organization.pk)
     check_new_plan(organization=organization, kickoff_date=kickoff_date, technical_lead=technical_lead,
@@ -171,7 +169,7 @@ def check_kickoff_move(*, plan: OnboardingPlan, kickoff_date, activities=None) -
 @transaction.atomic
 def plan_move_kickoff(*, plan: OnboardingPlan, kickoff_date: date, actor) -> OnboardingPlan:
     """Every activity keeps its place in the plan and moves with the kickoff."""
-    _require_staff(actor)
+    require_staff(actor, STAFF_ONLY)
     plan, activities = _locked_plan(plan)
     if kickoff_date == plan.kickoff_date:
         return plan
@@ -213,7 +211,7 @@ def activity_reschedule(*, activity: PlanActivity, actor, start_date: date, end_
     """Give an activity new dates (a slip). When it now ends later, every unfinished activity
     after it moves by as many business days, so the plan's order holds; ending earlier pulls
     nothing forward (the customer's team has booked those days)."""
-    _require_staff(actor)
+    require_staff(actor, STAFF_ONLY)
     plan, activities = _locked_plan(activity.plan)
     activity = next(a for a in activities if a.pk == activity.pk)
     end_date = check_reschedule(activity=activity, plan=plan, start_date=start_date, end_date=end_date)
@@ -236,7 +234,7 @@ def activity_reschedule(*, activity: PlanActivity, actor, start_date: date, end_
 @transaction.atomic
 def activity_update(*, activity: PlanActivity, actor, status: str | None = None, notes: str | None = None,
                     owner=UNSET) -> PlanActivity:
-    _require_staff(actor)
+    require_staff(actor, STAFF_ONLY)
     activity = PlanActivity.objects.select_for_update().get(pk=activity.pk)
     changed = []
     if status is not None and status != activity.status:
@@ -265,7 +263,7 @@ def activity_update(*, activity: PlanActivity, actor, status: str | None = None,
 def plan_set_contacts(*, plan: OnboardingPlan, actor, technical_lead=UNSET, customer_it_contact=UNSET) -> OnboardingPlan:
     """Name the technical lead or the customer's IT contact; their activities without another
     owner pass to them."""
-    _require_staff(actor)
+    require_staff(actor, STAFF_ONLY)
     plan = OnboardingPlan.objects.select_for_update(of=("self",)).select_related("organization").get(pk=plan.pk)
     for field, role, person in (("technical_lead", OwnerRole.TECHNICAL_LEAD, technical_lead),
                                 ("customer_it_contact", OwnerRole.CUSTOMER_IT, customer_it_contact)):
