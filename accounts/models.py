@@ -200,6 +200,16 @@ class Organization(models.Model):
     def __str__(self):
         return f"{self.name} ({self.account_id})"
 
+    @property
+    def linked_slack_channel(self) -> str:
+        """The Slack Connect channel updates go to, if the tier includes Slack support; else "".
+
+        Account data, so that every app that posts (tickets for incidents and escalations,
+        maintenance, slack_connect) reads it without depending on the Slack app."""
+        if self.slack_channel and "Slack" in self.tier.channels:
+            return self.slack_channel
+        return ""
+
 
 class CustomSlaTarget(TargetFields):
     """A target negotiated with one organisation; it replaces the tier's for that severity/kind."""

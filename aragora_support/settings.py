@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "slack_connect",
     "maintenance",
     "video_calls",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,11 @@ SLA_SYSTEMIC_MIN_ORGANIZATIONS = env.int("SLA_SYSTEMIC_MIN_ORGANIZATIONS", defau
 SLA_SYSTEMIC_WINDOW_MINUTES = env.int("SLA_SYSTEMIC_WINDOW_MINUTES", default=60)
 # Staff business hours (when L3/L4 contacts are paged for P1 only, and others get email).
 STAFF_CALENDAR = {"tz": "America/Los_Angeles", "days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+# Onboarding activities and check-ins skip this country's public holidays (`holidays` package
+# codes: US, GB, DE, ...; an optional subdivision such as "CA"). SLA clocks do not: their
+# holidays are data on the tier (accounts.Holiday), none by default, as the guide names none.
+MEETING_HOLIDAYS = {"country": env.str("MEETING_HOLIDAYS_COUNTRY", default="US"),
+                    "subdivision": env.str("MEETING_HOLIDAYS_SUBDIVISION", default="")}
 # Inbound support mailboxes polled by beat, as JSON: [{"name": "support" | "enterprise", "host": ...,
 # "port": 993, "ssl": true, "user": ..., "password": ..., "folder": "INBOX",
 # "processed_folder": "Processed"}]. Empty: no polling (ingest with manage.py ingest_email).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Throughput of the SLA business-time module (tickets/sla/calendar.py) on one core.
+"""Throughput of the SLA business-time module (business_time/calendar.py) on one core.
 
     .venv/bin/python bench/business_time.py [--n 200000] [--repeat 3]
 
@@ -19,7 +19,7 @@ from datetime import datetime, time as clock, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tickets.sla.calendar import Calendar  # noqa: E402
+from business_time.calendar import Calendar  # noqa: E402
 
 TARGET = 100_000
 SEED = 20260101

@@ -3,7 +3,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 
-from aragora_support.admin_actions import run_each
+from common.admin_actions import run_each
 
 from . import services
 from .models import InboundEmail, Outcome

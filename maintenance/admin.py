@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from aragora_support.admin_actions import run_each
+from common.admin_actions import run_each
 
 from . import services
 from .models import MaintenanceWindow

@@ -16,3 +16,9 @@ def maintenance_upcoming_for(organization, *, now=None) -> list[MaintenanceWindo
                                          ends_at__gt=now, starts_at__lte=now + PORTAL_HORIZON)
         .filter(Q(organizations=None) | Q(organizations=organization)).distinct().order_by("starts_at")[:5]
     )
+
+
+def dashboard_panel(request, *, organization, now, **_page) -> dict | None:
+    """The dashboard's planned-maintenance block (tickets.panels), when there is any."""
+    windows = maintenance_upcoming_for(organization, now=now)
+    return {"windows": windows} if windows else None

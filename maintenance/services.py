@@ -1,6 +1,6 @@
 """Announcing planned maintenance to customers, through the outbox.
 
-Each linked Slack Connect channel (slack_connect.outbound.linked_channel) of the window's
+Each linked Slack Connect channel (Organization.linked_slack_channel) of the window's
 audience gets: the announcement, a "rescheduled" post when the times change after it, a
 reminder shortly before the start (beat: ``maintenance.tasks.remind``), and a "cancelled" post
 if it is called off. Every customer also sees announced windows on the portal dashboard.

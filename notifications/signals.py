@@ -6,6 +6,10 @@ records the thread Slack gave back. The outbox itself stays channel-agnostic.
 """
 from django.dispatch import Signal
 
+# The context key that names the ticket whose Slack thread a post belongs in (slack_connect.threads
+# reads it at send time). Here so that any app can ask for threading without importing Slack's.
+THREAD_TICKET = "thread_ticket_id"
+
 # (notification) just before the provider is called; receivers may set keys of
 # notification.context in memory. An exception here is a failed attempt, retried as usual.
 before_send = Signal()

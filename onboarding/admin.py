@@ -428,3 +428,5 @@ class EngagementRequestAdmin(admin.ModelAdmin):
         elif form.changed_data and obj.status == EngagementStatus.SCOPING:
             # Drafting the proposal before sending it: plain fields, no step for the customer yet.
             obj.save(update_fields=[f for f in form.changed_data if f in form.Meta.fields] + ["updated_at"])
+
+from . import ticket_admin  # noqa: E402,F401  (adds the out-of-scope actions to the ticket queue)

@@ -337,3 +337,20 @@ class ScopeCategory(models.Model):
 
     def __str__(self):
         return f"{self.name} ({'in scope' if self.in_scope else 'out of scope'})"
+
+
+class TicketScope(models.Model):
+    """A ticket staff judged outside the guide's support boundaries, and under which category.
+
+    Kept here, not on the ticket: support boundaries are this app's domain, and the ticket core
+    knows no app above it (docs/architecture.md). One row per ticket; re-marking replaces it,
+    and the ticket's event log keeps the history."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="scope")
+    category = models.ForeignKey(ScopeCategory, on_delete=models.PROTECT, related_name="ticket_scopes")
+    marked_at = models.DateTimeField()
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    def __str__(self):
+        return f"#{self.ticket_id}: {self.category.name}"

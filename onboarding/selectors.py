@@ -12,7 +12,7 @@ from accounts.scoping import visible_to
 
 from .models import (
     FINISHED_ACTIVITY, CalendarFeed, CheckIn, CheckInStatus, EngagementRequest, EngagementStep, IncludedService,
-    OnboardingPlan, PlanActivity, ServiceOffering,
+    OnboardingPlan, PlanActivity, ServiceOffering, TicketScope,
 )
 
 
@@ -83,3 +83,19 @@ def feed_by_secret(secret: str) -> CalendarFeed:
     if feed is None:
         raise Http404("No such calendar.")
     return feed
+
+
+def out_of_scope_panel(request, *, ticket, **_page) -> dict | None:
+    """The ticket page's out-of-scope block (tickets.panels): why, and what the customer may do
+    instead: the services request made from it, or whether the organisation may make one."""
+    from .services import is_enterprise
+
+    scope = (TicketScope.objects.select_related("category__suggested_offering")
+             .filter(ticket_id=ticket.pk, category__in_scope=False).first())
+    if scope is None:
+        return None
+    return {
+        "category": scope.category,
+        "engagement": EngagementRequest.objects.filter(source_ticket_id=ticket.pk).only("pk", "status").first(),
+        "enterprise": is_enterprise(ticket.organization),
+    }

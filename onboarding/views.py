@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aragora_support.portal import customer_only, form_errors
+from common.portal import customer_only, form_errors
 from tickets.selectors import ticket_get_for
 
 from . import feeds, selectors, services

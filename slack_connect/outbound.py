@@ -16,9 +16,8 @@ import datetime as dt
 
 from accounts.models import Organization
 from notifications.services import notification_enqueue, ticket_context
+from notifications.signals import THREAD_TICKET
 from tickets.models import EventKind, Message, Status
-
-THREAD_TICKET = "thread_ticket_id"
 
 # Ticket events a customer's channel hears of. A customer's own reply is not echoed back:
 # it was written by them, often in that very thread.
@@ -29,9 +28,7 @@ REPLY_EXCERPT = 2500  # Slack shows long posts collapsed; the full reply is in t
 
 def linked_channel(organization: Organization) -> str:
     """The organisation's Slack Connect channel, if its tier includes Slack support; else ""."""
-    if organization.slack_channel and "Slack" in organization.tier.channels:
-        return organization.slack_channel
-    return ""
+    return organization.linked_slack_channel
 
 
 def _organization(ticket) -> Organization:
@@ -62,11 +59,18 @@ def _details(ticket, event) -> dict:
     return {"incident_id": data["incident"], "component": data.get("component", "")}  # INCIDENT_LINKED
 
 
+def ticket_changes_post(changes) -> None:
+    """Subscriber to ticket events (tickets.events; wired in SlackConnectConfig.ready)."""
+    for change in changes:
+        ticket_event_post(change.ticket, change.event)
+
+
 def ticket_event_post(ticket, event) -> None:
     """Post a ticket event to the organisation's Slack Connect channel, in the ticket's thread.
 
-    Called for every event, in the event's transaction; posts only what a customer cares about,
-    and only for organisations linked to a channel. One post per event and channel (the key).
+    Runs for every posted kind of event, in the event's transaction; posts only what a customer
+    cares about, and only for organisations linked to a channel. One post per event and channel
+    (the key).
     """
     if event.kind not in POSTED_EVENTS:
         return

@@ -14,7 +14,7 @@ from notifications.models import Notification, NotificationChannel, Notification
 from notifications.signals import before_send, sent
 
 from .models import SlackThread
-from .outbound import THREAD_TICKET
+from notifications.signals import THREAD_TICKET
 
 
 class ThreadNotReady(Exception):

@@ -1,5 +1,7 @@
 """The staff back-office. Every change goes through tickets.services, so the event log stays
 complete whether a change came from the admin, the portal or the API."""
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from aragora_support.admin_actions import HistoryInlineMixin, run_each, save_new_inline_rows
+from common.admin_actions import HistoryInlineMixin, run_each, save_new_inline_rows
 
 from . import services
 from .sla import clocks
@@ -101,14 +103,21 @@ def _severity_action(code: str):
     return admin.action(description=f"Change severity to {code}")(action)
 
 
-def _out_of_scope_action(category):
-    def action(modeladmin, request, queryset):
-        _run_per_ticket(modeladmin, request, queryset, f"Marked out of scope ({category.name}):",
-                        lambda t: services.ticket_mark_out_of_scope(ticket=t, actor=request.user, category=category))
+# Apps above the core add actions to the ticket queue without the core knowing them (e.g.
+# onboarding's "Out of scope: …"): each provider maps a request to {name: (func, name, label)}.
+# Per request, because such actions are often built from data.
+ACTION_PROVIDERS: dict[str, Callable] = {}
 
-    action.__name__ = f"out_of_scope_{category.code.replace('-', '_')}"
-    action.short_description = f"Out of scope: {category.name} (tell the customer, resolve)"
-    return action
+
+INLINES: dict[str, type] = {}  # likewise, blocks on the ticket page (read-only, as a rule)
+
+
+def add_ticket_actions(name: str, provider: Callable) -> None:
+    ACTION_PROVIDERS[name] = provider
+
+
+def add_ticket_inline(name: str, inline: type) -> None:
+    INLINES[name] = inline
 
 
 def _short_time(value):
@@ -260,10 +269,10 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, AttachmentInline, EventInline]
     readonly_fields = ["organization", "requester", "channel", "description", "created_at", "updated_at",
                        "resolved_at", "response_due_at", "resolution_due_at", "acknowledged_at", "first_response_at",
-                       "ack_due_at", "escalation_level", "next_escalation_at", "incident", "scope_category"]
+                       "ack_due_at", "escalation_level", "next_escalation_at", "incident"]
     fieldsets = [
         (None, {"fields": ["organization", "requester", "subject", "description", "channel"]}),
-        ("Triage", {"fields": ["severity", "status", "queue", "assignee", "scope_category"]}),
+        ("Triage", {"fields": ["severity", "status", "queue", "assignee"]}),
         ("Customer context", {"fields": ["environment", "affected_users", "business_impact", "already_tried"]}),
         ("Clocks", {"fields": ["created_at", "updated_at", "acknowledged_at", "first_response_at", "resolved_at",
                                "ack_due_at", "response_due_at", "resolution_due_at", "escalation_level",
@@ -301,14 +310,13 @@ class TicketAdmin(admin.ModelAdmin):
         return format_html('<span class="sev sev--{}" title="{}">{}</span>', obj.severity.lower(),
                            obj.get_severity_display(), obj.severity)
 
-    def get_actions(self, request):
-        # One action per out-of-scope category: the categories are data, so built per request.
-        actions = super().get_actions(request)
-        from onboarding.models import ScopeCategory
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *INLINES.values()]
 
-        for category in ScopeCategory.objects.filter(in_scope=False):
-            action = _out_of_scope_action(category)
-            actions[action.__name__] = (action, action.__name__, action.short_description)
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for provider in ACTION_PROVIDERS.values():
+            actions.update(provider(request))
         return actions
 
     def has_add_permission(self, request):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from aragora_support.admin_actions import HistoryInlineMixin, save_new_inline_rows
+from common.admin_actions import HistoryInlineMixin, save_new_inline_rows
 
 from . import services
 from .models import Incident, IncidentUpdate

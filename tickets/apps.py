@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = "Tickets"
+
+    def ready(self):
+        from . import events, list_cache
+        from .sla import policy_signals  # noqa: F401  (connects the receivers)
+
+        # First subscriber: whatever else reacts, cached lists learn of every change.
+        events.subscribe("tickets.list_cache", list_cache.ticket_changes_invalidate)

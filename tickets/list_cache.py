@@ -2,8 +2,8 @@
 
 Each scope (one organisation; staff's all-tickets view) has a *generation* counter. A page is
 stored together with the generation it was built at, and served only while that generation is
-current. Every change to a ticket is logged as a TicketEvent (tickets.services._event); that is
-where the generations are bumped, after commit. So a reader never gets a list older than the
+current. Every change to a ticket is logged as a TicketEvent and announced (tickets.events); the
+subscriber below bumps the generations, after commit. So a reader never gets a list older than the
 last committed change; at worst two readers racing a write both rebuild the page.
 
 One round trip per request: the generation and the page are read together. SLA states change
@@ -89,3 +89,12 @@ def invalidate(organization_id: int) -> None:
     if enabled():
         _bump(_org_key(organization_id))
         _bump(ALL)
+
+
+def ticket_changes_invalidate(changes) -> None:
+    """Subscriber to every ticket event (wired in TicketsConfig.ready): after the change commits,
+    the organisation's pages and staff's are stale. Once per organisation of the batch."""
+    from django.db import transaction
+
+    for organization_id in sorted({change.ticket.organization_id for change in changes}):
+        transaction.on_commit(lambda organization_id=organization_id: invalidate(organization_id))

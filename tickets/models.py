@@ -133,12 +133,6 @@ class Ticket(models.Model):
     next_escalation_at = models.DateTimeField(null=True, blank=True)
     # The earliest moment the sweep has something to do for this ticket; null = nothing pending.
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
-    # Support boundaries (guide): what the ticket is about. Empty = not categorised, treated as
-    # in scope. Set out of scope only through services.ticket_mark_out_of_scope, which tells the
-    # customer why; the categories are data (onboarding.ScopeCategory).
-    scope_category = models.ForeignKey("onboarding.ScopeCategory", null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="tickets")
-    out_of_scope_at = models.DateTimeField(null=True, blank=True)
     # Scoped to the requester: the same key from two people is two different requests.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
 

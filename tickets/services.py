@@ -13,11 +13,9 @@ from django.utils import timezone
 from accounts.models import Organization
 from accounts.roles import require_staff
 
-from notifications.services import notification_enqueue, notification_enqueue_many, ticket_context
-from slack_connect import outbound as slack_outbound
-from slack_connect.outbound import linked_channel
+from notifications.services import notification_enqueue_many
 
-from . import list_cache, mail_tokens
+from . import events
 from .sla import clocks, notify
 from .sla.escalation import escalate
 from .sla.policy import policy_for
@@ -38,12 +36,10 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 
 def _event(ticket: Ticket, actor, kind: str, **data) -> TicketEvent:
-    # Every change is logged here, so this is also where cached ticket lists learn of it.
-    organization_id = ticket.organization_id
-    transaction.on_commit(lambda: list_cache.invalidate(organization_id))
+    # Every change is logged here, and announced to the apps that react to it (tickets.events):
+    # the list cache, the customer's Slack channel, the requester's mail, whichever channel made it.
     event = TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data)
-    # ... and where the customer's Slack Connect channel hears of it, whichever channel made it.
-    slack_outbound.ticket_event_post(ticket, event)
+    events.announce_one(ticket, event)
     return event
 
 
@@ -210,6 +206,7 @@ def _detect_systemic(ticket: Ticket) -> Incident | None:
         if event:
             event.save()
             notification_enqueue_many(specs)
+            events.announce_one(other, event)
     if ticket.pk in {t.pk for t in related}:
         ticket.refresh_from_db()
     return incident
@@ -240,7 +237,7 @@ def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool
         context = {"incident_id": incident.pk, "title": incident.title, "component": incident.component.name,
                    "body": body, "resolves": resolves, "organization": organization.name,
                    "ticket_ids": [t.pk for t in linked], "audience": "customer"}
-        channel = linked_channel(organization)
+        channel = organization.linked_slack_channel
         recipients = [("slack", channel)] if channel else []
         recipients += [("email", email) for email in sorted({t.requester.email for t in linked if t.requester.email})]
         specs += [{"key": f"incident_update:{update.pk}:{kind}:{recipient}", "channel": kind, "recipient": recipient,
@@ -414,33 +411,9 @@ def message_create(*, ticket: Ticket, author, body: str, is_internal: bool = Fal
         ticket.save(update_fields=["updated_at", *SLA_FIELDS])
     _event(ticket, author, EventKind.NOTE_ADDED if is_internal else EventKind.REPLIED,
            message=message.pk, by_staff=author.is_staff)
-    if author.is_staff and not is_internal:
-        _mail_reply_to_requester(ticket, message)
     if not author.is_staff and ticket.status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED):
         _set_status(ticket, author, Status.IN_PROGRESS, cause="customer_reply")
     return message
-
-
-def _mail_reply_to_requester(ticket: Ticket, message: Message) -> None:
-    """A public staff reply reaches the customer by email too, threaded so that answering it
-    adds to the ticket (tickets.mail_tokens; email_intake places the answer)."""
-    requester = ticket.requester
-    if not requester.email:
-        return
-    from email_intake.models import InboundEmail  # the customer's own mail on this ticket
-
-    theirs = list(InboundEmail.objects.filter(ticket=ticket).exclude(message_id="")
-                  .order_by("received_at").values_list("message_id", flat=True)[:20])
-    headers = {"Reply-To": mail_tokens.reply_address(ticket.pk)}
-    if theirs:
-        headers.update({"In-Reply-To": theirs[-1], "References": " ".join(theirs)})
-    notification_enqueue(
-        key=f"reply:{message.pk}:email:{requester.email}", channel="email", recipient=requester.email,
-        template="ticket_reply", ticket=ticket,
-        context=ticket_context(ticket, audience="customer", token=mail_tokens.ticket_token(ticket.pk),
-                               reply=message.body, author=message.author.get_full_name() or "Aragora Support",
-                               email_headers=headers),
-    )
 
 
 def _clean_filename(name: str) -> str:
@@ -489,32 +462,11 @@ def attachment_create(*, ticket: Ticket, uploaded_by, uploaded_file, message: Me
 
 
 @transaction.atomic
-def ticket_mark_out_of_scope(*, ticket: Ticket, actor, category, note: str = "") -> Ticket:
-    """Staff decide a ticket is outside the guide's support boundaries (onboarding.ScopeCategory).
-
-    The customer gets the courteous explanation as a public reply (rendered from a template; it
-    also stops the response clock) and by email, and the ticket is resolved: a reply from them
-    reopens it as usual. Enterprise customers are offered a professional-services request.
-    """
-    from onboarding.services import out_of_scope_notify, out_of_scope_reply
-
-    require_staff(actor)
-    if category is None or category.in_scope:
-        raise ValidationError({"category": "Choose one of the out-of-scope categories."})
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
-        "organization__tier", "requester").get(pk=ticket.pk)
-    if ticket.status == Status.CLOSED:
-        raise ValidationError("This ticket is closed; it takes no more replies.")
-    if ticket.scope_category_id == category.pk and ticket.out_of_scope_at:
-        raise ValidationError(f"This ticket is already marked out of scope ({category.name}).")
-    old = ticket.scope_category.code if ticket.scope_category_id else None
-    ticket.scope_category, ticket.out_of_scope_at = category, timezone.now()
-    ticket.save(update_fields=["scope_category", "out_of_scope_at", "updated_at"])
-    _event(ticket, actor, EventKind.UPDATED, changes={"scope_category": [old, category.code]}, note=note)
-    message = message_create(ticket=ticket, author=actor,
-                             body=out_of_scope_reply(ticket=ticket, category=category, note=note))
-    out_of_scope_notify(ticket=ticket, category=category, message=message)
-    ticket = Ticket.objects.get(pk=ticket.pk)
-    if ticket.status in OPEN_STATUSES:
-        ticket = ticket_set_status(ticket=ticket, actor=actor, status=Status.RESOLVED)
+def ticket_log_change(*, ticket: Ticket, actor, changes: dict, **data) -> Ticket:
+    """Record on a ticket's history a change that an app above the core made about it (e.g.
+    onboarding marking it out of scope): logged and announced like any change of the ticket's own.
+    `changes` maps a name to [old, new]."""
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("organization__tier").get(pk=ticket.pk)
+    ticket.save(update_fields=["updated_at"])
+    _event(ticket, actor, EventKind.UPDATED, changes=changes, **data)
     return ticket

@@ -8,10 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aragora_support.portal import customer_only, form_errors
-from maintenance.selectors import maintenance_upcoming_for
+from common.portal import customer_only, form_errors
 
-from . import selectors, services
+from . import panels, selectors, services
 from .downloads import attachment_response
 from .forms import EscalationForm, ReplyForm, TicketForm
 from .models import Channel, Status
@@ -36,7 +35,7 @@ def dashboard(request):
     return render(request, "portal/dashboard.html", {
         "page": page, "status": status, "statuses": Status.choices, "now": now,
         "organization": request.user.organization,
-        "maintenance": maintenance_upcoming_for(request.user.organization, now=now),
+        "panels": panels.for_page(panels.DASHBOARD, request, organization=request.user.organization, now=now),
     })
 
 
@@ -106,6 +105,7 @@ def _render_ticket(request, ticket, *, form, escalation_form):
         "escalations": [{**step, "why": TRIGGER_LABELS.get(step["trigger"], step["trigger"])}
                         for step in escalation_history([ticket.pk]).get(ticket.pk, [])],
         "policy": policy, "targets": next(r for r in policy["rows"] if r["severity"].code == ticket.severity),
+        "panels": panels.for_page(panels.TICKET, request, ticket=ticket),
     })
 
 

@@ -11,7 +11,7 @@ from .checkins import (  # noqa: F401
 )
 from .engagements import (  # noqa: F401
     ALLOWED_ENGAGEMENT_MOVES, engagement_advance, engagement_request_create, engagement_request_from_ticket,
-    is_enterprise, not_enterprise_reason, out_of_scope_notify, out_of_scope_reply,
+    is_enterprise, not_enterprise_reason, out_of_scope_notify, out_of_scope_reply, ticket_mark_out_of_scope,
 )
 from .plans import (  # noqa: F401
     activity_reschedule, activity_update, plan_create, plan_create_on_upgrade, plan_move_kickoff,

@@ -16,7 +16,7 @@ from accounts.roles import require_staff
 from notifications.services import notification_enqueue_many
 
 from .. import cadence
-from ..business_days import add_months
+from ..meeting_days import add_months, meeting_calendar
 from ..models import (
     CalendarFeed, CheckIn, CheckInKind, CheckInStatus, IncludedService, IncludedServiceKind, OnboardingPlan,
     new_feed_secret,
@@ -56,7 +56,7 @@ def _wanted(plan: OnboardingPlan, start: date, end: date) -> dict[str, CheckIn]:
     return {
         o.slot: CheckIn(organization_id=plan.organization_id, slot=o.slot, kind=o.kind, owner=owner,
                         starts_at=_starts_at(o.day, owner), duration_minutes=DURATION_MINUTES[o.kind])
-        for o in cadence.occurrences(plan.go_live_date, start, end)
+        for o in cadence.occurrences(plan.go_live_date, start, end, calendar=meeting_calendar())
     }
 
 

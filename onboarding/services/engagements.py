@@ -14,9 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Tier
+from accounts.roles import require_staff
 from notifications.services import notification_enqueue, notification_enqueue_many, ticket_context
 
-from ..models import EngagementRequest, EngagementStatus, EngagementStep, ScopeCategory, ServiceOffering
+from ..models import (
+    EngagementRequest, EngagementStatus, EngagementStep, ScopeCategory, ServiceOffering, TicketScope,
+)
 
 logger = logging.getLogger(__name__)
 S = EngagementStatus
@@ -186,11 +189,12 @@ def engagement_request_from_ticket(*, ticket, requester) -> EngagementRequest:
     Asking twice returns the first request."""
     from tickets.models import Ticket
 
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("organization__tier", "scope_category").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("organization__tier").get(pk=ticket.pk)
     existing = EngagementRequest.objects.filter(source_ticket=ticket).first()
     if existing:
         return existing
-    category = ticket.scope_category
+    scope = TicketScope.objects.select_related("category__suggested_offering").filter(ticket=ticket).first()
+    category = scope.category if scope else None
     if category is None or category.in_scope:
         raise ValidationError("Only a ticket we marked out of scope can become a professional-services request.")
     offering = (category.suggested_offering if category.suggested_offering and category.suggested_offering.is_active
@@ -241,3 +245,38 @@ def out_of_scope_notify(*, ticket, category: ScopeCategory, message) -> None:
                                enterprise=context["enterprise"],
                                offering=category.suggested_offering.name if category.suggested_offering else ""),
     )
+
+
+@transaction.atomic
+def ticket_mark_out_of_scope(*, ticket, actor, category, note: str = ""):
+    """Staff decide a ticket is outside the guide's support boundaries (ScopeCategory).
+
+    The customer gets the courteous explanation as a public reply (rendered from a template; it
+    also stops the response clock) and by email, and the ticket is resolved: a reply from them
+    reopens it as usual. Enterprise customers are offered a professional-services request.
+    """
+    from tickets import services as ticket_services
+    from tickets.models import OPEN_STATUSES, Status, Ticket
+
+    require_staff(actor)
+    if category is None or category.in_scope:
+        raise ValidationError({"category": "Choose one of the out-of-scope categories."})
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "organization__tier", "requester").get(pk=ticket.pk)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError("This ticket is closed; it takes no more replies.")
+    scope = TicketScope.objects.select_related("category").filter(ticket=ticket).first()
+    if scope and scope.category_id == category.pk:
+        raise ValidationError(f"This ticket is already marked out of scope ({category.name}).")
+    old = scope.category.code if scope else None
+    TicketScope.objects.update_or_create(ticket=ticket, defaults={
+        "category": category, "marked_at": timezone.now(), "marked_by": actor})
+    ticket_services.ticket_log_change(ticket=ticket, actor=actor, changes={"scope_category": [old, category.code]},
+                                      note=note)
+    message = ticket_services.message_create(ticket=ticket, author=actor,
+                                             body=out_of_scope_reply(ticket=ticket, category=category, note=note))
+    out_of_scope_notify(ticket=ticket, category=category, message=message)
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    if ticket.status in OPEN_STATUSES:
+        ticket = ticket_services.ticket_set_status(ticket=ticket, actor=actor, status=Status.RESOLVED)
+    return ticket

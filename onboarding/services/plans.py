@@ -13,7 +13,9 @@ from django.utils import timezone
 from accounts.models import Organization
 from accounts.roles import require_staff
 
-from ..business_days import add_business_days, business_days_between, is_business_day, next_business_day
+from ..meeting_days import (
+    add_business_days, business_days_between, is_business_day, next_business_day, why_not_a_business_day,
+)
 from ..models import (
     FINISHED_ACTIVITY, ActivityStatus, OnboardingPlan, OwnerRole, PlanActivity, PlanTemplate,
 )
@@ -28,8 +30,12 @@ def _check_working_day(value: date, *, field: str, what: str, today: date) -> No
     if value < today:
         raise ValidationError({field: f"{what} {value:%a %-d %b %Y} is in the past; choose today or a later date."})
     if not is_business_day(value):
-        raise ValidationError({field: f"{what} {value:%a %-d %b %Y} falls on a weekend; "
-                                      f"onboarding runs on business days (Monday to Friday)."})
+        _refuse_non_business_day(value, field=field, what=what)
+
+
+def _refuse_non_business_day(value: date, *, field: str, what: str) -> None:
+    raise ValidationError({field: f"{what} {value:%a %-d %b %Y} {why_not_a_business_day(value)}; onboarding runs "
+                                  f"on business days (Monday to Friday, except public holidays)."})
 
 
 def _enterprise_only(organization: Organization) -> None:
@@ -192,8 +198,7 @@ def check_reschedule(*, activity: PlanActivity, plan: OnboardingPlan, start_date
     today = timezone.localdate()
     for value, field, what in ((start_date, "start_date", "The start date"), (end_date, "end_date", "The end date")):
         if not is_business_day(value):
-            raise ValidationError({field: f"{what} {value:%a %-d %b %Y} falls on a weekend; onboarding runs on "
-                                          f"business days (Monday to Friday)."})
+            _refuse_non_business_day(value, field=field, what=what)
     if start_date != activity.start_date and start_date < today:
         raise ValidationError({"start_date": f"The start date {start_date:%a %-d %b %Y} is in the past."})
     if end_date != activity.end_date and end_date < today:

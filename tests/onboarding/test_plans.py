@@ -54,6 +54,15 @@ def test_plan_kicked_off_on_a_wednesday_falls_on_business_days_only(plan, am, en
     assert {a.status for a in plan.activities.all()} == {"planned"}
 
 
+def test_a_plan_across_christmas_and_new_year_skips_both(acme, am):
+    plan = make_plan(acme, date(2026, 12, 21), am)  # a Monday; 25 Dec and 1 Jan are Fridays
+    days = {day for _, start, end in _dates(plan) for day in (start, end)}
+    assert date(2026, 12, 25) not in days and date(2027, 1, 1) not in days
+    assert ("Initial testing and validation", date(2027, 1, 5), date(2027, 1, 5)) in _dates(plan)  # plan day 10
+    # Plan day 20, past Christmas, New Year and Martin Luther King Jr. Day (18 January).
+    assert plan.go_live_date == date(2027, 1, 20)
+
+
 def test_naming_the_lead_and_it_contact_hands_them_their_activities(plan, am, acme_admin):
     from tests.factories import StaffFactory
 
@@ -83,6 +92,7 @@ def test_moving_to_enterprise_makes_a_plan_with_a_kickoff_a_week_out(am):
 @pytest.mark.parametrize("kickoff, reason", [
     (date(2026, 2, 27), "is in the past"),
     (date(2026, 3, 7), "falls on a weekend"),
+    (date(2026, 5, 25), "is a public holiday (Memorial Day)"),
 ])
 def test_bad_kickoff_dates_are_refused_with_a_reason(acme, am, kickoff, reason):
     OnboardingPlan.objects.filter(organization=acme).delete()

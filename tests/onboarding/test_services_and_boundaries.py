@@ -147,10 +147,10 @@ def _custom_code():
 
 
 def test_marking_out_of_scope_replies_courteously_resolves_and_emails_the_customer(ticket, engineer):
-    ticket_services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer, category=_custom_code(),
+    services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer, category=_custom_code(),
                                              note="Happy to review the API calls you make.")
     ticket.refresh_from_db()
-    assert ticket.status == "resolved" and ticket.scope_category == _custom_code() and ticket.out_of_scope_at
+    assert ticket.status == "resolved" and ticket.scope.category == _custom_code() and ticket.scope.marked_at
     assert ticket.first_response_at is not None  # the explanation is our first response
     reply = Message.objects.get(ticket=ticket)
     assert not reply.is_internal and reply.author == engineer
@@ -166,7 +166,7 @@ def test_marking_out_of_scope_replies_courteously_resolves_and_emails_the_custom
 def test_pro_customers_are_pointed_to_sales_not_to_a_request(pro_org, customer, engineer):
     ticket, _ = ticket_services.ticket_create(organization=pro_org, requester=customer, subject="Fine-tune a model",
                                               description="x", severity="P4", channel="portal")
-    ticket_services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer,
+    services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer,
                                              category=ScopeCategory.objects.get(code="model-training"))
     body = Message.objects.get(ticket=ticket).body
     assert "Enterprise plan" in body and "sales@aragora.ai" in body and "Request professional services" not in body
@@ -174,18 +174,18 @@ def test_pro_customers_are_pointed_to_sales_not_to_a_request(pro_org, customer, 
 
 def test_out_of_scope_is_refused_for_customers_in_scope_categories_and_closed_tickets(ticket, engineer, acme_admin):
     with pytest.raises(PermissionDenied):
-        ticket_services.ticket_mark_out_of_scope(ticket=ticket, actor=acme_admin, category=_custom_code())
+        services.ticket_mark_out_of_scope(ticket=ticket, actor=acme_admin, category=_custom_code())
     with pytest.raises(ValidationError, match="out-of-scope categories"):
-        ticket_services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer,
+        services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer,
                                                  category=ScopeCategory.objects.get(code="api-sdk"))
     ticket_services.ticket_set_status(ticket=ticket, actor=engineer, status="closed")
     with pytest.raises(ValidationError, match="closed"):
-        ticket_services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer, category=_custom_code())
+        services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer, category=_custom_code())
     assert not Message.objects.filter(ticket=ticket).exists()
 
 
 def test_enterprise_customer_turns_the_ticket_into_a_request_with_one_click(client, ticket, engineer, acme_member):
-    ticket_services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer, category=_custom_code())
+    services.ticket_mark_out_of_scope(ticket=ticket, actor=engineer, category=_custom_code())
     login(client, acme_member)
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Outside our support scope" in page and "Request professional services" in page
@@ -216,7 +216,7 @@ def test_staff_mark_out_of_scope_from_the_ticket_admin(client, ticket, engineer)
     response = client.post("/admin/tickets/ticket/", {"action": "out_of_scope_custom_code",
                                                       "_selected_action": [ticket.pk]}, follow=True)
     assert "Marked out of scope (Custom code development): 1 ticket(s)." in response.content.decode()
-    assert Ticket.objects.get(pk=ticket.pk).scope_category == _custom_code()
+    assert Ticket.objects.get(pk=ticket.pk).scope.category == _custom_code()
     again = client.post("/admin/tickets/ticket/", {"action": "out_of_scope_custom_code",
                                                    "_selected_action": [ticket.pk]}, follow=True)
     assert "already marked out of scope" in again.content.decode()

@@ -33,7 +33,7 @@ def world():
                                     price="100", start_date=date(2026, 3, 9), end_date=date(2026, 3, 13))
         ticket, _ = ticket_services.ticket_create(organization=org, requester=member, subject=f"Ticket of {name}",
                                                   description="x", severity="P4", channel="portal")
-        ticket_services.ticket_mark_out_of_scope(ticket=ticket, actor=staff,
+        services.ticket_mark_out_of_scope(ticket=ticket, actor=staff,
                                                  category=ScopeCategory.objects.get(code="custom-code"))
         out[name] = dict(org=org, admin=admin, member=member, plan=plan, engagement=engagement, ticket=ticket,
                          feed=CalendarFeed.objects.get(organization=org))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tickets.sla.calendar import Calendar
+from business_time.calendar import Calendar
 
 LA = ZoneInfo("America/Los_Angeles")
 UTC = timezone.utc

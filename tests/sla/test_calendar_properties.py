@@ -1,4 +1,4 @@
-"""Property tests of tickets/sla/calendar.py against a brute-force reference.
+"""Property tests of business_time/calendar.py against a brute-force reference.
 
 The reference knows nothing of the module's intervals or caches: it asks zoneinfo for the local
 reading of each UTC minute and applies the rule "open weekday, not a holiday, start <= local
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tickets.sla.calendar import Calendar
+from business_time.calendar import Calendar
 
 UTC = timezone.utc
 MINUTE = timedelta(minutes=1)

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from notifications.services import ticket_context
-from slack_connect.outbound import THREAD_TICKET, linked_channel
+from notifications.signals import THREAD_TICKET
 
-from .calendar import Calendar
+from business_time.calendar import Calendar
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def _emails(event_key, template, context, ticket, recipients) -> list[Spec]:
 def _slack(event_key, template, context, ticket) -> list[Spec]:
     specs = [Spec(f"{event_key}:slack:internal", "slack", settings.SLACK_INTERNAL_CHANNEL, template, context,
                   ticket.pk)]
-    channel = linked_channel(ticket.organization)
+    channel = ticket.organization.linked_slack_channel
     if channel:  # the customer's Slack Connect channel: customer wording, in the ticket's thread
         specs.append(Spec(f"{event_key}:slack:{channel}", "slack", channel, template,
                           {**context, "audience": "customer", THREAD_TICKET: ticket.pk}, ticket.pk))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from accounts.models import CustomSlaTarget, EscalationLevel, Holiday, SlaTarget, Tier
 
-from .calendar import Calendar
+from business_time.calendar import Calendar
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from collections import Counter
 from django.db import transaction
 from django.utils import timezone
 
-from aragora_support.db import bulk_update
+from common.db import bulk_update
 from notifications.services import notification_enqueue_many
 
-from .. import list_cache
+from .. import events as ticket_events
 from ..models import EventKind, Ticket, TicketEvent
 from . import clocks, notify
 from .escalation import escalate
@@ -67,6 +67,15 @@ def process(ticket, *, policy, contacts, now):
     return events, specs
 
 
+def _touch_lists(organization_ids, events) -> None:
+    # The list cache hears of the events through its subscription; a ticket that only moved its
+    # next check logs no event, but its SLA fields changed all the same.
+    from .. import list_cache
+
+    for org_id in organization_ids - {e.ticket.organization_id for e in events}:
+        transaction.on_commit(lambda org_id=org_id: list_cache.invalidate(org_id))
+
+
 def sla_sweep(*, now=None, batch_size: int = 1000) -> Counter:
     now = now or timezone.now()
     policies = load_policies()
@@ -93,8 +102,9 @@ def sla_sweep(*, now=None, batch_size: int = 1000) -> Counter:
             TicketEvent.objects.bulk_create(events, batch_size=2000)
             notification_enqueue_many(specs)
             bulk_update(Ticket, batch, SWEEP_FIELDS)
-            for org_id in {t.organization_id for t in batch}:
-                transaction.on_commit(lambda org_id=org_id: list_cache.invalidate(org_id))
+            # Every ticket of the batch changed (its next check at least), even with no event.
+            ticket_events.announce([ticket_events.TicketChange(e.ticket, e) for e in events])
+            _touch_lists({t.organization_id for t in batch}, events)
         counts["tickets"] += len(batch)
         counts["notifications"] += len(specs)
         counts.update(e.kind for e in events)

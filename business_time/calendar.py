@@ -1,4 +1,7 @@
-"""Coverage calendars and business-time arithmetic for SLA clocks (pure Python, no Django).
+"""Coverage calendars and business-time arithmetic (pure Python, no Django): the one calendar
+module of the project. SLA clocks use its instants (coverage hours, ``h``/``d``/``w`` targets);
+onboarding plans and the check-in cadence use its dates (business days, months), each with the
+holidays configured for that use (SLA: none by default; meetings: public holidays).
 
 Rules (docs: DESIGN.md "SLA semantics"):
 
@@ -43,7 +46,7 @@ from functools import lru_cache
 from typing import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["Calendar"]
+__all__ = ["Calendar", "add_months"]
 
 UTC = _dt.timezone.utc
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,6 +64,15 @@ _SAMPLE = 3 * _HOUR       # two offset changes never happen within 3 h in tzdata
 _BIZ_BLOCK = 128          # local dates per cached business-day list
 _MAX_BLOCKS = 512         # per calendar, about 90 years of blocks
 _UNITS = ("h", "d", "w")
+
+
+def add_months(day: _dt.date, months: int) -> _dt.date:
+    """Same day of the month `months` later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    import calendar as _monthly
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return _dt.date(year, month, min(day.day, _monthly.monthrange(year, month)[1]))
 
 
 def _td(us: int) -> _dt.timedelta:
@@ -206,6 +218,49 @@ class Calendar:
     @property
     def holidays(self) -> tuple[_dt.date, ...]:
         return () if self._zone is None else self._key[5]
+
+    # --- business dates (local dates; onboarding plans, meetings) ---------------------------
+    def is_business_date(self, day: _dt.date) -> bool:
+        """A weekday of the calendar that is not a holiday (every date on 24/7)."""
+        if self._zone is None:
+            return True
+        ordinal = day.toordinal()
+        return self._open[(ordinal - 1) % 7] and (ordinal - _EPOCH_ORDINAL) not in self._holidays
+
+    def next_business_date(self, day: _dt.date) -> _dt.date:
+        """`day` itself if it is a business date, else the next one."""
+        for _ in range(366):  # a calendar with an open weekday finds one within a year of holidays
+            if self.is_business_date(day):
+                return day
+            day += _dt.timedelta(days=1)
+        raise ValueError(f"no business date within a year of {day}")
+
+    def add_business_dates(self, day: _dt.date, n: int) -> _dt.date:
+        """The business date `n` business dates after (n < 0: before) the business date `day`."""
+        if not self.is_business_date(day):
+            raise ValueError(f"{day} is not a business day.")
+        step = _dt.timedelta(days=1 if n >= 0 else -1)
+        remaining = abs(n)
+        # Day by day: holidays make whole-week jumps wrong, and plans span weeks, not years.
+        while remaining:
+            day += step
+            if self.is_business_date(day):
+                remaining -= 1
+        return day
+
+    def business_dates_between(self, start: _dt.date, end: _dt.date) -> int:
+        """How many business dates `end` lies after `start` (negative if before); both business
+        dates. The inverse of add_business_dates."""
+        if not (self.is_business_date(start) and self.is_business_date(end)):
+            raise ValueError("Both dates must be business days.")
+        sign = 1
+        if end < start:
+            start, end, sign = end, start, -1
+        count, day = 0, start
+        while day < end:
+            day += _dt.timedelta(days=1)
+            count += self.is_business_date(day)
+        return sign * count
 
     # --- public arithmetic -----------------------------------------------------------------
     def is_open(self, at: _dt.datetime) -> bool:

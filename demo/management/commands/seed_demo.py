@@ -147,7 +147,7 @@ class Command(BaseCommand):
         """Acme's onboarding a week and a half in: some done, one overdue, one blocked; a
         professional-services proposal waiting for an answer; an out-of-scope ticket."""
         from onboarding import services as onboarding
-        from onboarding.business_days import add_business_days, next_business_day
+        from onboarding.meeting_days import add_business_days, next_business_day
         from onboarding.models import OnboardingPlan, ServiceOffering, ScopeCategory
         from onboarding.services.plans import _apply_dates
 
@@ -186,8 +186,8 @@ class Command(BaseCommand):
             organization=org, requester=people[CustomerRole.MEMBER], subject="Help writing a Salesforce connector",
             description="Could you write the Apex code that pushes debate results into our Salesforce org?",
             severity="P4", channel=Channel.PORTAL)
-        services.ticket_mark_out_of_scope(ticket=ticket, actor=staff["support"],
-                                          category=ScopeCategory.objects.get(code="custom-code"))
+        onboarding.ticket_mark_out_of_scope(ticket=ticket, actor=staff["support"],
+                                            category=ScopeCategory.objects.get(code="custom-code"))
 
     # -- scale data ----------------------------------------------------------------------------
     def bulk(self, n_orgs: int, n_tickets: int, seed: int):

@@ -1,0 +1,1 @@
+"""Business time, pure Python: coverage calendars for SLA clocks and business dates for meetings."""
