@@ -192,6 +192,13 @@ class Organization(models.Model):
     slack_channel = models.CharField(
         max_length=100, blank=True, help_text="Slack Connect channel id (Enterprise); updates are posted there."
     )
+    # Everyone the customer invites to the channel reads it, while in the portal a member sees only
+    # their own tickets: by default only tickets opened in the channel are posted there.
+    slack_posts_all_tickets = models.BooleanField(
+        default=False, verbose_name="post every ticket to Slack",
+        help_text="Post updates of every ticket of the organisation (not only those opened in Slack) to its "
+                  "Slack Connect channel. Turn on only at a customer admin's request: everyone in the channel "
+                  "then sees every ticket, as the organisation's admins do in the portal.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -192,6 +192,8 @@ SLA_AT_RISK_RATIO = env.float("SLA_AT_RISK_RATIO", default=0.75)
 SLA_SYSTEMIC_MIN_TICKETS = env.int("SLA_SYSTEMIC_MIN_TICKETS", default=3)
 SLA_SYSTEMIC_MIN_ORGANIZATIONS = env.int("SLA_SYSTEMIC_MIN_ORGANIZATIONS", default=2)
 SLA_SYSTEMIC_WINDOW_MINUTES = env.int("SLA_SYSTEMIC_WINDOW_MINUTES", default=60)
+# A customer may ask to escalate a ticket again only this long after their last request.
+CUSTOMER_ESCALATION_COOLDOWN_MINUTES = env.int("CUSTOMER_ESCALATION_COOLDOWN_MINUTES", default=30)
 # Staff business hours (when L3/L4 contacts are paged for P1 only, and others get email).
 STAFF_CALENDAR = {"tz": "America/Los_Angeles", "days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
 # Onboarding activities and check-ins skip this country's public holidays (`holidays` package

@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from notifications.services import slack_escape
-from tickets.models import Status, Ticket
+from tickets.models import Channel, Status, Ticket
+from tickets.selectors import tickets_visible_to
 
 from .services import filer, seen_before, ticket_open
 
@@ -35,11 +36,19 @@ def _said(value: str) -> str:
     return slack_escape(value)  # what a person typed is shown, never read as a mention or link
 
 
-def _status(organization, number: int) -> dict:
-    # Only the channel's own organisation: a ticket number of another customer reads as unknown.
-    ticket = Ticket.objects.filter(organization=organization, pk=number).first()
+def _status(organization, slack_user: str, number: int) -> dict:
+    """Where a ticket stands, for whoever asks, by the portal's rule: a person linked to a portal
+    user (User.slack_user_id) sees what that user sees (an admin the organisation's tickets, a
+    member their own); anyone else only the tickets opened in the channel, which it shows anyway.
+    A ticket outside that, or of another customer, reads as unknown."""
+    person = organization.members.filter(is_active=True, slack_user_id=slack_user or "-").first()
+    if person is not None:
+        tickets = tickets_visible_to(person)
+    else:
+        tickets = Ticket.objects.filter(organization=organization, channel=Channel.SLACK)
+    ticket = tickets.filter(pk=number).first()
     if ticket is None:
-        return _answer(f"There is no ticket #{number} for {organization.name}.")
+        return _answer(f"There is no ticket #{number} for {organization.name} that you can see here.")
     level = f", escalation level {ticket.escalation_level}" if ticket.escalation_level else ""
     return _answer(f"Ticket #{ticket.pk} ({ticket.severity}) {_said(ticket.subject)}: *{Status(ticket.status).label.lower()}*"
                    f"{level}.")
@@ -56,7 +65,7 @@ def slack_command_handle(form) -> dict:
         return _answer(USAGE)
     status = STATUS.match(text)
     if status:
-        return _status(organization, int(status.group(1)))
+        return _status(organization, form.get("user_id", ""), int(status.group(1)))
     # Slack does not retry a slash command on its own, but a double submit has the same trigger id.
     if form.get("trigger_id") and seen_before(f"command:{form['trigger_id']}"):
         return _answer("This command was already received.")

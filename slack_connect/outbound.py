@@ -18,6 +18,7 @@ from accounts.models import Organization
 from notifications.services import notification_enqueue, ticket_context
 from notifications.signals import THREAD_TICKET
 from tickets.models import EventKind, Message, Status
+from tickets.selectors import slack_channel_for
 
 # Ticket events a customer's channel hears of. A customer's own reply is not echoed back:
 # it was written by them, often in that very thread.
@@ -76,7 +77,8 @@ def ticket_event_post(ticket, event) -> None:
         return
     if event.kind == EventKind.REPLIED and not event.data.get("by_staff"):
         return  # checked before loading the organisation: most replies are the customer's
-    channel = linked_channel(_organization(ticket))
+    _organization(ticket)
+    channel = slack_channel_for(ticket)
     if not channel:
         return
     details = _details(ticket, event)

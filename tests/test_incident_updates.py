@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def incident(enterprise_org, pro_org, other_org):
     enterprise_org.slack_channel = "C0ACME"
+    enterprise_org.slack_posts_all_tickets = True  # the admins asked for every ticket in the channel
     enterprise_org.save()
     incident = Incident.objects.create(component=Component.objects.first(), title="Systemic issue: API")
     for organization in (enterprise_org, enterprise_org, pro_org):

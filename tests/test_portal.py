@@ -187,6 +187,17 @@ def test_customer_requests_escalation_from_the_ticket_page(client, enterprise_or
     assert ticket.escalation_level == 2
 
 
+def test_the_ticket_page_states_the_escalation_rule_and_why_it_cannot_be_asked_now(client, enterprise_org):
+    ticket = TicketFactory(requester=CustomerFactory(organization=enterprise_org))
+    login(client, ticket.requester)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "executives are brought in for P1 and P2 tickets only" in page and "Request escalation" in page
+    client.post(f"/tickets/{ticket.pk}/escalate/", {"reason": "Launch tomorrow"})
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "You can ask again in 29 minutes" in page or "You can ask again in 30 minutes" in page
+    assert "Request escalation" not in page
+
+
 def test_escalation_request_without_reason_shows_an_error(client, enterprise_org):
     ticket = TicketFactory(requester=CustomerFactory(organization=enterprise_org))
     response = login(client, ticket.requester).post(f"/tickets/{ticket.pk}/escalate/", {"reason": ""})

@@ -33,6 +33,7 @@ def people(enterprise_org):
     StaffFactory(username="ceo", email="ceo@aragora.ai", role="Executive")
     enterprise_org.account_manager, enterprise_org.support_engineer = am, se
     enterprise_org.slack_channel = "C0ACME"
+    enterprise_org.slack_posts_all_tickets = True  # the admins asked for every ticket in the channel
     enterprise_org.save()
     return {"am": am, "se": se}
 
@@ -210,16 +211,47 @@ def test_customer_request_escalates_one_level_and_is_recorded(enterprise_org, pe
 def test_customer_cannot_escalate_past_the_top_or_a_resolved_ticket(enterprise_org, people):
     from django.core.exceptions import ValidationError
 
-    ticket = open_p1(enterprise_org, severity="P3")
-    for _ in range(3):
-        ticket = services.escalation_request(ticket=ticket, actor=ticket.requester, reason="urgent")
-    with pytest.raises(ValidationError, match="highest level"):
+    ticket = open_p1(enterprise_org, severity="P1")
+    for hour in (11, 12, 13):  # each past the cool-down of the one before
+        with time_machine.travel(at(2026, 12, 1, hour, 0), tick=False):
+            ticket = services.escalation_request(ticket=ticket, actor=ticket.requester, reason="urgent")
+    assert ticket.escalation_level == 4
+    with time_machine.travel(at(2026, 12, 1, 14, 0), tick=False), pytest.raises(ValidationError, match="highest level"):
         services.escalation_request(ticket=ticket, actor=ticket.requester, reason="urgent")
     services.ticket_resolve(ticket=ticket, actor=people["se"])
     with pytest.raises(ValidationError, match="resolved"):
         services.escalation_request(ticket=ticket, actor=ticket.requester, reason="urgent")
     with pytest.raises(ValidationError):
         services.escalation_request(ticket=ticket, actor=ticket.requester, reason="  ")
+
+
+def test_a_customer_asks_again_only_after_the_cool_down(enterprise_org, people, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.CUSTOMER_ESCALATION_COOLDOWN_MINUTES = 30
+    ticket = open_p1(enterprise_org, severity="P2")
+    with time_machine.travel(at(2026, 12, 1, 10, 5), tick=False):
+        ticket = services.escalation_request(ticket=ticket, actor=ticket.requester, reason="Launch today")
+    with time_machine.travel(at(2026, 12, 1, 10, 34), tick=False), \
+            pytest.raises(ValidationError, match="ask again in 1 minute"):
+        services.escalation_request(ticket=ticket, actor=ticket.requester, reason="Still urgent")
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 2
+    with time_machine.travel(at(2026, 12, 1, 10, 35), tick=False):
+        assert services.escalation_request(ticket=ticket, actor=ticket.requester, reason="Still urgent").escalation_level == 3
+
+
+def test_a_customer_cannot_bring_executives_into_a_p3_or_p4(enterprise_org, people):
+    from django.core.exceptions import ValidationError
+
+    ticket = open_p1(enterprise_org, severity="P4")
+    for hour in (11, 12):
+        with time_machine.travel(at(2026, 12, 1, hour, 0), tick=False):
+            ticket = services.escalation_request(ticket=ticket, actor=ticket.requester, reason="please")
+    assert ticket.escalation_level == 3  # Enterprise L3 is engineering leadership; L4 is the executives
+    with time_machine.travel(at(2026, 12, 1, 13, 0), tick=False), \
+            pytest.raises(ValidationError, match="executives are brought in for P1 and P2 tickets only"):
+        services.escalation_request(ticket=ticket, actor=ticket.requester, reason="please")
+    assert not Notification.objects.filter(ticket=ticket, key__contains=":L4:").exists()
 
 
 def test_customers_get_customer_wording_and_a_portal_link(enterprise_org, people):

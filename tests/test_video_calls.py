@@ -76,6 +76,17 @@ def test_another_organisations_calls_are_never_shown(client, enterprise_org, out
     assert "Secret slot" not in client.get(URL).content.decode()
 
 
+def test_members_see_the_calls_they_asked_for_and_admins_the_organisations(client, enterprise_org):
+    member, colleague = CustomerFactory(organization=enterprise_org), CustomerFactory(organization=enterprise_org)
+    VideoCall.objects.create(organization=enterprise_org, requested_by=colleague, purpose="qbr",
+                             preferred_times="Colleague's slot", link="https://meet.example/secret-room")
+    VideoCall.objects.create(organization=enterprise_org, requested_by=member, purpose="qbr", preferred_times="My slot")
+    page = login(client, member).get(URL).content.decode()
+    assert "My slot" in page and "Colleague's slot" not in page and "secret-room" not in page
+    page = login(client, CustomerAdminFactory(organization=enterprise_org)).get(URL).content.decode()
+    assert "My slot" in page and "Colleague&#x27;s slot" in page
+
+
 def test_account_manager_schedules_in_the_admin(client, enterprise_org):
     customer = CustomerFactory(organization=enterprise_org, email="cto@acme.example")
     call = VideoCall.objects.create(organization=enterprise_org, requested_by=customer, purpose="qbr",

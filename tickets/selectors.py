@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.scoping import visible_to
 from accounts.models import CustomSlaTarget, Organization, Severity, SlaTarget
 
-from .models import Attachment, Message, Ticket
+from .models import Attachment, Channel, Message, Ticket
 from .sla import clocks
 
 
@@ -83,3 +83,39 @@ def clock_rows(ticket: Ticket, now=None) -> list[dict]:
         rows.append({"name": CLOCK_LABELS[clock], "due_at": due, "state": clocks.state(ticket, clock, now),
                      "stopped_at": clocks.stopped_at(ticket, clock)})
     return rows
+
+
+def slack_channel_for(ticket: Ticket) -> str:
+    """The Slack Connect channel a ticket's updates may be posted to, or "".
+
+    The channel is shared by everyone the customer invited, so it hears of a ticket only when the
+    ticket was opened there (its people saw it already) or when the organisation chose to post
+    every ticket (Organization.slack_posts_all_tickets): the portal's rule that a member sees
+    only their own tickets holds in Slack too."""
+    organization = ticket.organization
+    if ticket.channel != Channel.SLACK and not organization.slack_posts_all_tickets:
+        return ""
+    return organization.linked_slack_channel
+
+
+def escalation_request_refusal(ticket: Ticket, *, now=None) -> str | None:
+    """Why this ticket's requester may not ask for escalation now, or None (tickets.sla.escalation)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import EXECUTIVE
+
+    from .models import EventKind, Status, TicketEvent
+    from .sla.escalation import customer_request_refusal
+    from .sla.policy import policy_for as tier_policy_for
+
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        return "This ticket is resolved; reply to reopen it, or open a new ticket."
+    last = (TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ESCALATED, data__trigger="customer_request")
+            .order_by("-created_at").values_list("created_at", flat=True).first())
+    return customer_request_refusal(
+        ticket, tier_policy_for(ticket.organization), now=now or timezone.now(), last_request_at=last,
+        cooldown=timedelta(minutes=settings.CUSTOMER_ESCALATION_COOLDOWN_MINUTES),
+        executive_role_ids=set(Group.objects.filter(name=EXECUTIVE).values_list("pk", flat=True)))

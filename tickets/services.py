@@ -19,6 +19,7 @@ from . import events
 from .sla import clocks, notify
 from .sla.escalation import escalate
 from .sla.policy import policy_for
+from .selectors import escalation_request_refusal, slack_channel_for
 from .models import (
     OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Incident, IncidentUpdate, Message, Queue,
     SeverityCode, Status, Ticket, TicketEvent,
@@ -235,14 +236,20 @@ def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool
     for linked in by_organization.values():
         organization = linked[0].organization
         context = {"incident_id": incident.pk, "title": incident.title, "component": incident.component.name,
-                   "body": body, "resolves": resolves, "organization": organization.name,
-                   "ticket_ids": [t.pk for t in linked], "audience": "customer"}
-        channel = organization.linked_slack_channel
-        recipients = [("slack", channel)] if channel else []
-        recipients += [("email", email) for email in sorted({t.requester.email for t in linked if t.requester.email})]
+                   "body": body, "resolves": resolves, "organization": organization.name, "audience": "customer"}
+        # Each recipient hears of the tickets they may see: a requester their own, the shared Slack
+        # channel those it may be told of (selectors.slack_channel_for).
+        audiences: dict[tuple[str, str], list[Ticket]] = {}
+        for ticket in linked:
+            channel = slack_channel_for(ticket)
+            if channel:
+                audiences.setdefault(("slack", channel), []).append(ticket)
+            if ticket.requester.email:
+                audiences.setdefault(("email", ticket.requester.email), []).append(ticket)
         specs += [{"key": f"incident_update:{update.pk}:{kind}:{recipient}", "channel": kind, "recipient": recipient,
-                   "template": "incident_update", "context": context, "ticket_id": linked[0].pk}
-                  for kind, recipient in recipients]
+                   "template": "incident_update", "context": {**context, "ticket_ids": [t.pk for t in tickets]},
+                   "ticket_id": tickets[0].pk}
+                  for (kind, recipient), tickets in sorted(audiences.items())]
     notification_enqueue_many(specs)
     return update
 
@@ -251,8 +258,9 @@ def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool
 def escalation_request(*, ticket: Ticket, actor, reason: str) -> Ticket:
     """The customer asks for escalation (guide: "Customer explicitly requests escalation").
 
-    Raises the ticket one level at once; recorded, and the new level's contacts are told.
-    Each request moves up a level, so a customer asks at most once per level.
+    Raises the ticket one level at once; recorded, and the new level's contacts are told. A
+    customer's requests are limited (selectors.escalation_request_refusal: one level per request,
+    a cool-down per ticket, executives for P1/P2 only); the same rule is shown in the portal.
     """
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Please tell us why this needs escalating."})
@@ -264,6 +272,10 @@ def escalation_request(*, ticket: Ticket, actor, reason: str) -> Ticket:
     policy = policy_for(ticket.organization)
     if not policy.has_sla or not policy.levels:
         raise ValidationError(f"The {policy.name} tier has no escalation ladder.")
+    # Checked under the ticket's lock: two requests at once cannot both pass the cool-down.
+    refusal = None if actor.is_staff else escalation_request_refusal(ticket)
+    if refusal:
+        raise ValidationError(refusal)
     event, specs = escalate(ticket, policy=policy, contacts=notify.Contacts(), now=timezone.now(),
                             trigger="customer_request", actor=actor, reason=reason.strip())
     if event is None:

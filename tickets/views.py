@@ -1,5 +1,6 @@
 """Customer portal pages. Thin: reads through selectors (which decide tenancy), writes through
 services; a ticket outside the viewer's scope is a 404, never a 403."""
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -106,6 +107,8 @@ def _render_ticket(request, ticket, *, form, escalation_form):
                         for step in escalation_history([ticket.pk]).get(ticket.pk, [])],
         "policy": policy, "targets": next(r for r in policy["rows"] if r["severity"].code == ticket.severity),
         "panels": panels.for_page(panels.TICKET, request, ticket=ticket),
+        "escalation_refusal": selectors.escalation_request_refusal(ticket),
+        "escalation_cooldown": settings.CUSTOMER_ESCALATION_COOLDOWN_MINUTES,
     })
 
 

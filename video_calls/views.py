@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.scoping import visible_to
+
 from . import services
 from .models import Purpose, VideoCall
 
@@ -35,6 +37,7 @@ def video_calls(request):
         else:
             flash.success(request, "Requested: your account manager will schedule it and send an invitation.")
             return redirect("video_calls:list")
-    calls = VideoCall.objects.filter(organization=organization).select_related("requested_by")
+    # The portal's rule: admins see the organisation's calls, members the calls they asked for.
+    calls = visible_to(request.user, VideoCall.objects.all(), owner_field="requested_by").select_related("requested_by")
     return render(request, "video_calls/list.html",
                   {"calls": calls, "form": form, "allowed": allowed, "organization": organization})

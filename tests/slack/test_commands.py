@@ -44,10 +44,25 @@ def test_help_and_an_empty_command_explain_and_open_nothing(client, acme):
 
 def test_status_shows_a_ticket_of_the_channels_organisation(client, acme):
     ticket = TicketFactory(requester__organization=acme, subject="Exports <!channel> time out",
-                           status="waiting_on_customer")
+                           status="waiting_on_customer", channel="slack")
     text = command(client, f"status {ticket.pk}").json()["text"]
     assert f"#{ticket.pk}" in text and "waiting on customer" in text
     assert "<!channel>" not in text  # what a customer typed never pings a channel
+
+
+def test_status_follows_the_portals_rule_members_see_their_own_tickets(client, acme):
+    member = CustomerFactory(organization=acme, slack_user_id="U123")
+    colleague = CustomerFactory(organization=acme, slack_user_id="U456")
+    admin = CustomerAdminFactory(organization=acme, slack_user_id="U789")
+    mine = TicketFactory(requester=member, subject="My export")
+    theirs = TicketFactory(requester=colleague, subject="Colleague's private matter")
+    assert "My export" in command(client, f"status {mine.pk}", user="U123").json()["text"]
+    refused = command(client, f"status {theirs.pk}", user="U123").json()["text"]
+    assert "no ticket" in refused and "private" not in refused
+    assert "private matter" in command(client, f"status {theirs.pk}", user="U789", trigger="T2").json()["text"]
+    # Someone in the channel who is no portal user sees only what was opened in the channel.
+    assert "no ticket" in command(client, f"status {mine.pk}", user="U000").json()["text"]
+    assert admin.slack_user_id == "U789"
 
 
 def test_status_of_another_organisations_ticket_reads_as_unknown(client, acme, other_org):

@@ -16,6 +16,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def requester(acme):
+    # The organisation asked for every ticket in its channel (the default posts only tickets
+    # opened there: see the tests at the end).
+    acme.slack_posts_all_tickets = True
+    acme.save()
     return CustomerAdminFactory(organization=acme, slack_user_id="U123")
 
 
@@ -149,3 +153,25 @@ def test_escalations_reach_the_customers_channel_in_the_tickets_thread(requester
     customer_post = Notification.objects.get(ticket=ticket, template="escalation", recipient="C0ACME")
     assert customer_post.context["thread_ticket_id"] == ticket.pk
     assert customer_post.context["audience"] == "customer"
+
+
+def test_by_default_the_channel_hears_only_of_tickets_opened_in_it(acme):
+    from tests.factories import CustomerFactory
+
+    member = CustomerFactory(organization=acme, slack_user_id="U555")
+    private = open_ticket(member, subject="Payroll export for Jane Doe")
+    services.ticket_set_status(ticket=private, actor=StaffFactory(), status="in_progress")
+    assert not Notification.objects.filter(ticket=private, channel="slack", recipient="C0ACME").exists()
+    in_channel = services.ticket_create(organization=acme, requester=member, subject="Checkout is slow",
+                                        description="From Slack.", severity="P2", channel="slack")[0]
+    assert [p.context["update"] for p in posts(in_channel)] == ["created"]
+
+
+def test_escalations_of_a_portal_ticket_stay_out_of_the_channel_by_default(acme):
+    from tests.factories import CustomerFactory
+
+    member = CustomerFactory(organization=acme)
+    ticket = open_ticket(member, severity="P1")
+    services.escalation_request(ticket=ticket, actor=member, reason="Board demo")
+    assert not Notification.objects.filter(ticket=ticket, channel="slack", recipient="C0ACME").exists()
+    assert Notification.objects.filter(ticket=ticket, template="escalation", recipient=member.email).exists()

@@ -17,6 +17,8 @@ from notifications.signals import THREAD_TICKET
 
 from business_time.calendar import Calendar
 
+from ..selectors import slack_channel_for
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -70,7 +72,7 @@ def _emails(event_key, template, context, ticket, recipients) -> list[Spec]:
 def _slack(event_key, template, context, ticket) -> list[Spec]:
     specs = [Spec(f"{event_key}:slack:internal", "slack", settings.SLACK_INTERNAL_CHANNEL, template, context,
                   ticket.pk)]
-    channel = ticket.organization.linked_slack_channel
+    channel = slack_channel_for(ticket)
     if channel:  # the customer's Slack Connect channel: customer wording, in the ticket's thread
         specs.append(Spec(f"{event_key}:slack:{channel}", "slack", channel, template,
                           {**context, "audience": "customer", THREAD_TICKET: ticket.pk}, ticket.pk))
