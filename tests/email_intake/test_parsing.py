@@ -531,6 +531,8 @@ def test_parse_email_raises_nothing_but_email_parse_error(raw):
 
 
 # --- performance ----------------------------------------------------------------------------------------
+# Timed in this process's CPU time (time.process_time), not wall-clock time: a busy machine makes
+# the wall clock run on while this process waits for a core, and the bound is about the work.
 
 def test_typical_messages_parse_in_well_under_two_milliseconds():
     # The ingest target is 200 messages/s end to end; parsing must be a small part of 5 ms.
@@ -541,10 +543,10 @@ def test_typical_messages_parse_in_well_under_two_milliseconds():
     best = float("inf")
     for round_ in range(3):
         batch = [raw.replace(b"From: ", b"From: r%d " % round_, 1) for raw in seeds]
-        start = time.perf_counter()
+        start = time.process_time()
         for raw in batch:
             parse_email(raw)
-        best = min(best, (time.perf_counter() - start) / len(batch))
+        best = min(best, (time.process_time() - start) / len(batch))
     assert best < 0.002, f"{best * 1000:.2f} ms per message"
 
 
@@ -559,12 +561,12 @@ def test_typical_messages_parse_in_well_under_two_milliseconds():
     ("1 MB subject", b"From: a@b.example\nSubject: " + b"=?utf-8?q?a?= " * 70000 + b"\n\nx"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_hostile_messages_parse_in_linear_time(name, raw):
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         parse_email(raw)
     except EmailParseError:
         pass
-    assert time.perf_counter() - start < 1.0, name
+    assert time.process_time() - start < 1.0, name
 
 
 def test_body_declared_utf8_but_written_in_latin1_reads_as_windows_1252():

@@ -256,6 +256,6 @@ def test_uuencoded_bodies_decode_as_the_stdlib_does():
 
 def test_a_body_of_stray_padding_decodes_in_linear_time():
     encoded = b"=QUJD" * 1_000_000  # every "=" starts a quantum: a stray, skipped (so does the stdlib)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the bound is about the work, not about a busy machine
     assert b"".join(decoded(chunked(encoded, 256 * 1024), "base64")) == b"ABC" * 1_000_000
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
