@@ -246,7 +246,9 @@ class User(AbstractUser):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     customer_role = models.CharField(max_length=10, choices=CustomerRole.choices, blank=True)
-    timezone = models.CharField(max_length=64, default="UTC", help_text="Times are shown in this zone.")
+    timezone = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="Times are shown in this zone. Empty: the browser's zone, else the organisation's tier zone, else UTC.")
     slack_user_id = models.CharField(max_length=32, blank=True,
                                      help_text="Slack user id (U…): their Slack Connect messages are filed as theirs.")
 
@@ -276,10 +278,11 @@ class User(AbstractUser):
         super().clean()
         if self.is_staff and self.organization_id:
             raise ValidationError("Staff do not belong to a customer organisation.")
-        try:
-            zoneinfo.ZoneInfo(self.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationError({"timezone": "Unknown IANA time zone."})
+        if self.timezone:
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValidationError({"timezone": "Unknown IANA time zone."})
 
 
 class Heartbeat(models.Model):

@@ -106,6 +106,14 @@ class ActivityForm(forms.ModelForm):
         return data
 
 
+def _plan_people(plan):
+    """Who may own a plan's activity: Aragora staff and the plan's organisation's own people."""
+    from accounts.models import User
+
+    return (User.objects.filter(is_active=True)
+            .filter(Q(is_staff=True) | Q(organization_id=plan.organization_id)).order_by("-is_staff", "username"))
+
+
 class PlanActivityInline(admin.TabularInline):
     model = PlanActivity
     form = ActivityForm
@@ -113,6 +121,16 @@ class PlanActivityInline(admin.TabularInline):
     fields = ["flag", "phase", "name", "owner", "start_date", "end_date", "status", "notes"]
     readonly_fields = ["flag", "phase", "name"]
     verbose_name_plural = "Activities (changing an end date reflows what follows)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._onboarding_plan = obj  # the plan the owners are chosen for (formfield_for_foreignkey)
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        plan = getattr(request, "_onboarding_plan", None)
+        if db_field.name == "owner" and plan is not None:
+            kwargs["queryset"] = _plan_people(plan)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("owner", "plan")
@@ -147,6 +165,25 @@ class OnboardingPlanAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []  # the activities come from the template on save
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._onboarding_plan = obj
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from accounts.models import User
+
+        plan = getattr(request, "_onboarding_plan", None)
+        if db_field.name == "customer_it_contact":
+            # The customer's IT contact is one of the organisation's people (of some Enterprise
+            # organisation while the plan is new; the service checks it is the plan's).
+            kwargs["queryset"] = (User.objects.filter(organization_id=plan.organization_id, is_active=True)
+                                  if plan is not None else
+                                  User.objects.filter(is_staff=False, is_active=True,
+                                                      organization__tier__code="enterprise"))
+        elif db_field.name == "technical_lead":
+            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -4,7 +4,7 @@ work the activities they own; leads edit the template and catalogue."""
 
 _VIEW = [f"onboarding.view_{m}" for m in (
     "onboardingplan", "planactivity", "checkin", "includedservice", "engagementrequest", "engagementstep",
-    "serviceoffering", "scopecategory", "plantemplate", "templateactivity")]
+    "serviceoffering", "scopecategory", "ticketscope", "plantemplate", "templateactivity")]
 _WORK_ACTIVITIES = ["onboarding.change_onboardingplan", "onboarding.change_planactivity"]
 _RUN_ONBOARDING = _WORK_ACTIVITIES + [
     "onboarding.add_onboardingplan", "onboarding.change_checkin", "onboarding.change_includedservice",

@@ -38,6 +38,11 @@ class TicketScopeInline(admin.TabularInline):
     max_num = 0
     verbose_name = verbose_name_plural = "support boundary"
 
+    def has_view_permission(self, request, obj=None):
+        # Shown on the tickets marked out of scope only: an empty block on every ticket says nothing.
+        return super().has_view_permission(request, obj) and (obj is None or TicketScope.objects.filter(
+            ticket_id=obj.pk).exists())
+
 
 add_ticket_actions("onboarding.out_of_scope", out_of_scope_actions)
 add_ticket_inline("onboarding.scope", TicketScopeInline)

@@ -89,7 +89,7 @@ def test_change_form_reply_and_note_are_written_by_the_service(client, lead, cus
         "messages-TOTAL_FORMS": 1, "messages-INITIAL_FORMS": 0, "messages-0-body": "Deploying a fix",
         "messages-0-is_internal": "",
         "attachments-TOTAL_FORMS": 0, "attachments-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0, "scope-TOTAL_FORMS": 0, "scope-INITIAL_FORMS": 0,
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -99,6 +99,91 @@ def test_change_form_reply_and_note_are_written_by_the_service(client, lead, cus
     assert message.author == lead and not message.is_internal
     kinds = set(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))
     assert {"severity_changed", "status_changed", "assigned", "replied"} <= kinds
+
+
+def _change_data(ticket, **fields):
+    data = {"subject": ticket.subject, "severity": ticket.severity, "status": ticket.status, "queue": ticket.queue,
+            "assignee": "", "component": "", "environment": "production", "affected_users": "",
+            "business_impact": "", "already_tried": "", "messages-TOTAL_FORMS": 0, "messages-INITIAL_FORMS": 0,
+            "attachments-TOTAL_FORMS": 0, "attachments-INITIAL_FORMS": 0, "events-TOTAL_FORMS": 0,
+            "events-INITIAL_FORMS": 0, "scope-TOTAL_FORMS": 0, "scope-INITIAL_FORMS": 0}
+    return {**data, **fields}
+
+
+def test_one_save_applies_triage_component_a_reply_and_a_note_with_one_success_message(client, lead, customer):
+    from tickets.models import Component
+
+    ticket = TicketFactory(requester=customer)
+    component = Component.objects.first()
+    login(client, lead)
+    response = client.post(f"/admin/tickets/ticket/{ticket.pk}/change/", _change_data(
+        ticket, status="in_progress", assignee=lead.pk, component=component.pk, **{
+            "messages-TOTAL_FORMS": 2, "messages-0-body": "On it.", "messages-1-body": "Pool too small.",
+            "messages-1-is_internal": "on"}), follow=True)
+    levels = [m.level_tag for m in response.context["messages"]]
+    assert levels == ["success"], [str(m) for m in response.context["messages"]]
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee, ticket.component) == ("in_progress", lead, component)
+    assert sorted(Message.objects.filter(ticket=ticket).values_list("is_internal", flat=True)) == [False, True]
+    changed = TicketEvent.objects.get(ticket=ticket, kind=EventKind.UPDATED)
+    assert changed.data["changes"] == {"component": [None, component.name]}
+
+
+def test_a_refused_part_of_a_save_undoes_the_whole_save_and_says_so_once(client, lead, customer):
+    ticket = TicketFactory(requester=customer, status="closed", severity="P3")
+    login(client, lead)
+    response = client.post(f"/admin/tickets/ticket/{ticket.pk}/change/", _change_data(
+        ticket, severity="P2", assignee=lead.pk, **{"messages-TOTAL_FORMS": 1, "messages-0-body": "Hello?"}),
+        follow=True)
+    notes = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert notes == [("error", "Nothing was saved: This ticket is closed; please open a new ticket.")]
+    ticket.refresh_from_db()
+    assert (ticket.severity, ticket.assignee) == ("P3", None)
+    assert not Message.objects.filter(ticket=ticket).exists()
+    assert not TicketEvent.objects.filter(ticket=ticket).exists()
+    from django.contrib.admin.models import LogEntry
+
+    assert not LogEntry.objects.exists()  # no "changed" entry for a change that did not happen
+
+
+def test_the_queue_puts_breached_first_then_the_nearest_due_then_severity(client, lead, enterprise_org):
+    import datetime as dt
+
+    import time_machine
+
+    from tests.factories import CustomerFactory
+    from tickets import services
+
+    requester = CustomerFactory(organization=enterprise_org)
+
+    def opened(at, severity, subject):
+        with time_machine.travel(dt.datetime(2026, 12, 1, *at, tzinfo=dt.timezone.utc), tick=False):
+            return services.ticket_create(organization=enterprise_org, requester=requester, subject=subject,
+                                          description="x", severity=severity, channel="portal")[0]
+
+    p4_early = opened((8, 0), "P4", "p4 due in a day")          # response due 08:00 next day
+    p3 = opened((9, 0), "P3", "p3 due at 13:00")                  # response 4 h
+    p1_breached = opened((9, 0), "P1", "p1 breached")             # ack due 09:30
+    p2 = opened((11, 0), "P2", "p2 due at 13:00")                 # response 2 h: same due as the P3
+    done = opened((7, 0), "P1", "resolved long ago")
+    services.ticket_resolve(ticket=done, actor=lead)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 11, 30, tzinfo=dt.timezone.utc), tick=False):
+        response = login(client, lead).get(CHANGELIST)
+    order = [t.subject for t in response.context["cl"].result_list]
+    assert order == ["p1 breached", "p2 due at 13:00", "p3 due at 13:00", "p4 due in a day", "resolved long ago"]
+    assert [p1_breached.pk, p2.pk, p3.pk, p4_early.pk, done.pk] == [t.pk for t in response.context["cl"].result_list]
+
+
+def test_the_change_page_shows_each_clocks_badge_and_time_left_and_names_in_the_thread(client, lead, customer):
+    from tickets import services
+
+    ticket = services.ticket_create(organization=customer.organization, requester=customer, subject="Slow",
+                                    description="x", severity="P2", channel="portal")[0]
+    services.message_create(ticket=ticket, author=StaffFactory(first_name="Sasha", last_name="Senior"), body="Hi",
+                            is_internal=True)
+    page = login(client, lead).get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert 'class="sla sla--on_track"' in page and " left" in page and "Resolution" in page
+    assert f"Internal note on #{ticket.pk} by Sasha Senior" in page
 
 
 def test_tickets_cannot_be_deleted_in_the_admin(client, lead, customer):
@@ -125,7 +210,7 @@ def test_change_form_refuses_a_forbidden_transition_on_the_form(client, lead, cu
     data = {"subject": ticket.subject, "severity": "P3", "status": "new", "queue": "standard", "assignee": "",
             "environment": "production", "affected_users": "", "business_impact": "", "already_tried": "",
             "messages-TOTAL_FORMS": 0, "messages-INITIAL_FORMS": 0, "attachments-TOTAL_FORMS": 0,
-            "attachments-INITIAL_FORMS": 0, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0}
+            "attachments-INITIAL_FORMS": 0, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0, "scope-TOTAL_FORMS": 0, "scope-INITIAL_FORMS": 0}
     response = client.post(f"/admin/tickets/ticket/{ticket.pk}/change/", data)
     assert response.status_code == 200 and "closed ticket cannot become new" in response.content.decode()
     ticket.refresh_from_db()

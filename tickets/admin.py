@@ -5,6 +5,9 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -12,9 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from common.admin_actions import HistoryInlineMixin, run_each, save_new_inline_rows
+from common.admin_actions import HistoryInlineMixin, run_each
 
-from . import services
+from . import selectors, services
 from .sla import clocks
 from .models import Attachment, Message, SeverityCode, Status, Ticket, TicketEvent
 
@@ -122,7 +125,7 @@ def add_ticket_inline(name: str, inline: type) -> None:
 
 def _short_time(value):
     # Compact, in the viewer's zone: the queue has many columns to fit.
-    return date_format(localtime(value), "j M H:i") if value else "—"
+    return date_format(localtime(value), "j M H:i T") if value else "—"
 
 
 class SlaStateFilter(admin.SimpleListFilter):
@@ -254,7 +257,8 @@ class TicketAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "title": "Log a hotline call", "form": form,
                    "opts": self.model._meta}
         return TemplateResponse(request, "admin/tickets/ticket/log_call.html", context)
-    list_display = ["id", "subject", "organization_link", "sev", "status", "sla", "level", "assignee",
+    # Subject, severity and SLA first: on a phone the columns after them are hidden (admin.css).
+    list_display = ["id", "subject", "sev", "sla", "status", "organization_link", "level", "assignee",
                     "response_due", "resolution_due"]
     list_display_links = ["id", "subject"]
     list_filter = [SlaStateFilter, TierFilter, "severity", "status", "queue", AssigneeFilter, "escalation_level",
@@ -267,16 +271,16 @@ class TicketAdmin(admin.ModelAdmin):
     show_full_result_count = False  # COUNT(*) over every ticket on each page load is wasted work.
     actions = [assign_to_me, acknowledge, resolve] + [_severity_action(code) for code in SeverityCode.values]
     inlines = [MessageInline, AttachmentInline, EventInline]
-    readonly_fields = ["organization", "requester", "channel", "description", "created_at", "updated_at",
+    readonly_fields = ["sla_clocks", "organization", "requester", "channel", "description", "created_at", "updated_at",
                        "resolved_at", "response_due_at", "resolution_due_at", "acknowledged_at", "first_response_at",
                        "ack_due_at", "escalation_level", "next_escalation_at", "incident"]
     fieldsets = [
-        (None, {"fields": ["organization", "requester", "subject", "description", "channel"]}),
-        ("Triage", {"fields": ["severity", "status", "queue", "assignee"]}),
+        (None, {"fields": ["sla_clocks", "organization", "requester", "subject", "description", "channel"]}),
+        ("Triage", {"fields": ["severity", "status", "queue", "assignee", "component"]}),
         ("Customer context", {"fields": ["environment", "affected_users", "business_impact", "already_tried"]}),
         ("Clocks", {"fields": ["created_at", "updated_at", "acknowledged_at", "first_response_at", "resolved_at",
                                "ack_due_at", "response_due_at", "resolution_due_at", "escalation_level",
-                               "next_escalation_at", "incident", "component"]}),
+                               "next_escalation_at", "incident"]}),
     ]
     raw_id_fields = []
 
@@ -305,10 +309,24 @@ class TicketAdmin(admin.ModelAdmin):
                  "met": "Met", "none": "—"}[state]
         return format_html('<span class="sla sla--{}">{}</span>', state, label)
 
+    @admin.display(description="SLA")
+    def sla_clocks(self, obj):
+        """On the change page: each clock's badge and time left, as the queue and the portal show them."""
+        return render_to_string("admin/tickets/ticket/_sla_clocks.html", {"clocks": selectors.clock_rows(obj)})
+
     @admin.display(description="sev", ordering="severity")
     def sev(self, obj):
         return format_html('<span class="sev sev--{}" title="{}">{}</span>', obj.severity.lower(),
                            obj.get_severity_display(), obj.severity)
+
+    def get_queryset(self, request):
+        # The queue's default order is SLA urgency (selectors.tickets_by_urgency); a column
+        # header click orders by that column instead.
+        # (Not super(): it orders by get_ordering() before these annotations exist.)
+        return selectors.tickets_by_urgency(self.model._default_manager.get_queryset())
+
+    def get_ordering(self, request):
+        return ["sla_breached", "sla_next_due", "severity", "created_at"]
 
     def get_inlines(self, request, obj):
         return [*super().get_inlines(request, obj), *INLINES.values()]
@@ -332,20 +350,49 @@ class TicketAdmin(admin.ModelAdmin):
             kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    # One save is one change: the triage fields and the new thread rows go through the services
+    # together, thread first (a reply that resolves a ticket is written before it is resolved),
+    # and a refusal anywhere undoes all of it and says so once (no "changed successfully").
     def save_model(self, request, obj, form, change):
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        if changes:
-            original = Ticket.objects.get(pk=obj.pk)
-            try:
-                services.ticket_update(ticket=original, actor=request.user, **changes)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+        pass  # written in save_related, with the thread
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Message:
             return super().save_formset(request, form, formset, change)
-        save_new_inline_rows(request, formset, lambda data: services.message_create(
-            ticket=form.instance, author=request.user, body=data["body"], is_internal=data.get("is_internal", False)))
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            data = getattr(row, "cleaned_data", None)
+            if row.instance.pk or not row.has_changed() or not data or data.get("DELETE"):
+                continue
+            formset.new_objects.append(services.message_create(
+                ticket=form.instance, author=request.user, body=data["body"],
+                is_internal=data.get("is_internal", False)))
+
+    def save_related(self, request, form, formsets, change):
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        for formset in formsets:  # the change message reads these, whether or not a formset was saved
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        try:
+            with transaction.atomic():
+                for formset in formsets:
+                    self.save_formset(request, form, formset, change=change)
+                if changes:
+                    services.ticket_update(ticket=Ticket.objects.get(pk=form.instance.pk), actor=request.user,
+                                           **changes)
+        except (ValidationError, PermissionDenied) as exc:
+            # The savepoint undid the services' writes; the admin logs no change that did not happen.
+            request._ticket_save_refused = " ".join(getattr(exc, "messages", [str(exc)]))
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "_ticket_save_refused", None):
+            return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        refused = getattr(request, "_ticket_save_refused", None)
+        if refused:
+            self.message_user(request, f"Nothing was saved: {refused}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
 
 from . import admin_incidents  # noqa: E402,F401  (registers the incident pages)

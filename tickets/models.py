@@ -175,7 +175,9 @@ class Message(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_time")]
 
     def __str__(self):
-        return f"{'Note' if self.is_internal else 'Reply'} on #{self.ticket_id} by {self.author_id}"
+        # Shown as the thread's headings in the admin (its inline selects the author).
+        author = self.author.get_full_name() or self.author.get_username() if self.author_id else "nobody"
+        return f"{'Internal note' if self.is_internal else 'Reply'} on #{self.ticket_id} by {author}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -252,4 +254,4 @@ class TicketEvent(models.Model):
         raise TypeError("Ticket events are append-only.")
 
     def __str__(self):
-        return f"#{self.ticket_id} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"#{self.ticket_id} {self.get_kind_display().lower()}"  # its time is a column beside it

@@ -21,7 +21,7 @@ from .sla.escalation import escalate
 from .sla.policy import policy_for
 from .selectors import escalation_request_refusal, slack_channel_for
 from .models import (
-    OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Incident, IncidentUpdate, Message, Queue,
+    OPEN_STATUSES, Attachment, Channel, Component, Environment, EventKind, Incident, IncidentUpdate, Message, Queue,
     SeverityCode, Status, Ticket, TicketEvent,
 )
 
@@ -365,7 +365,8 @@ def ticket_change_severity(*, ticket: Ticket, actor, severity: str, reason: str 
     return ticket
 
 
-STAFF_EDITABLE_FIELDS = ("subject", "environment", "affected_users", "business_impact", "already_tried", "queue")
+STAFF_EDITABLE_FIELDS = ("subject", "environment", "affected_users", "business_impact", "already_tried", "queue",
+                         "component")
 
 
 @transaction.atomic
@@ -383,14 +384,19 @@ def ticket_update(*, ticket: Ticket, actor, **changes) -> Ticket:
         raise ValidationError({"environment": "Use production or staging."})
     if "queue" in changes and changes["queue"] not in Queue.values:
         raise ValidationError({"queue": "Unknown queue."})
+    if "component" in changes and changes["component"] is not None and not isinstance(changes["component"], Component):
+        raise ValidationError({"component": "Choose one of the platform's components."})
 
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("component").get(pk=ticket.pk)
     diff = {f: [getattr(ticket, f), v] for f, v in changes.items() if getattr(ticket, f) != v}
     if diff:
         for field, (_old, new) in diff.items():
             setattr(ticket, field, new)
         ticket.save(update_fields=[*diff, "updated_at"])
-        _event(ticket, actor, EventKind.UPDATED, changes=diff)
+        # The log holds plain values: a component by its name.
+        logged = {f: [str(old) if isinstance(old, Component) else old, str(new) if isinstance(new, Component) else new]
+                  for f, (old, new) in diff.items()}
+        _event(ticket, actor, EventKind.UPDATED, changes=logged)
     if severity is not None:
         ticket = ticket_change_severity(ticket=ticket, actor=actor, severity=severity)
     if assignee_given:

@@ -120,3 +120,19 @@ def test_guide_data_pages_open_for_account_managers(client, plan, am, url):
 def test_non_enterprise_customers_see_what_onboarding_is_and_how_to_get_it(client, initech_admin):
     body = login(client, initech_admin).get("/onboarding/").content.decode()
     assert "part of <strong>Enterprise</strong> support" in body and "sales@aragora.ai" in body
+
+
+def test_the_plan_page_offers_only_the_organisations_people_and_staff(client, plan, am, acme_admin):
+    from tests.factories import CustomerFactory, OrganizationFactory, StaffFactory, tier
+
+    stranger = CustomerFactory(organization=OrganizationFactory(name="Hooli", tier=tier("enterprise")),
+                               username="hooli-person")
+    colleague = CustomerFactory(organization=plan.organization, username="acme-colleague")
+    engineer = StaffFactory(username="sam-engineer", role="Support engineer")
+    response = login(client, am).get(f"/admin/onboarding/onboardingplan/{plan.pk}/change/")
+    form = response.context["adminform"].form
+    assert set(form.fields["customer_it_contact"].queryset) >= {acme_admin, colleague}
+    assert stranger not in form.fields["customer_it_contact"].queryset
+    assert all(not u.is_staff for u in form.fields["customer_it_contact"].queryset)
+    owners = set(response.context["inline_admin_formsets"][0].formset.forms[0].fields["owner"].queryset)
+    assert {colleague, engineer, am} <= owners and stranger not in owners
