@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import CustomSlaTarget, Heartbeat, Organization, Severity, SlaTarget, Tier, User
+from . import staff_scope
+from .admin_scope import RowScopeMixin
+from .models import CustomSlaTarget, Heartbeat, Organization, Severity, SlaTarget, Tier
 
 
 class SlaTargetInline(admin.TabularInline):
@@ -34,7 +35,7 @@ class CustomSlaTargetInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(RowScopeMixin, admin.ModelAdmin):
     list_display = ["name", "account_id", "tier", "account_manager", "support_engineer", "created_at"]
     list_filter = ["tier"]
     list_select_related = ["tier", "account_manager", "support_engineer"]
@@ -43,18 +44,32 @@ class OrganizationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["account_manager", "support_engineer"]
     inlines = [CustomSlaTargetInline]
 
+    # Everyone on staff sees every organisation (the ticket queue links here); an account manager
+    # changes only their own, and a superuser decides who manages which (accounts.staff_scope).
+    may_change_row = staticmethod(staff_scope.may_change_organization)
 
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "email", "first_name", "last_name", "organization", "customer_role", "is_staff"]
-    list_filter = ["is_staff", "customer_role", "groups", "organization__tier"]
-    list_select_related = ["organization"]
-    search_fields = ["username", "email", "first_name", "last_name", "organization__name", "organization__account_id"]
-    autocomplete_fields = ["organization"]
-    fieldsets = BaseUserAdmin.fieldsets + (
-        ("Customer", {"fields": ("organization", "customer_role", "slack_user_id")}),
-        ("Preferences", {"fields": ("timezone",)}),
-    )
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + ["account_manager"]
+
+    def get_autocomplete_fields(self, request):
+        # The user autocomplete answers from the user admin, which an account manager sees scoped
+        # to their customers: a plain list of staff serves them instead.
+        return self.autocomplete_fields if request.user.is_superuser else []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "support_engineer" and not request.user.is_superuser and formfield:
+            # Adding or editing a staff account from here is a superuser's, like everywhere else.
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+            widget.can_view_related = False
+        return formfield
+
+    def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser:
+            obj.account_manager = request.user  # whoever opens an account manages it
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Heartbeat)
@@ -63,3 +78,6 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from . import admin_users  # noqa: E402,F401  (registers users, roles and tokens)

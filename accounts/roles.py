@@ -2,6 +2,8 @@
 
 Groups are (re)synchronised after every migrate, so a new permission reaches every role without
 a hand-written migration; edits made in the admin to a role's extra permissions are kept.
+Which rows a permission reaches (an account manager: their own organisations and customers;
+privileges: superusers only) is accounts.staff_scope's.
 """
 from django.core.exceptions import PermissionDenied
 

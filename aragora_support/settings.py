@@ -129,6 +129,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth-token": env.str("AUTH_TOKEN_RATE", default="20/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# --- client addresses (issue 11): forwarding headers are believed only from our own proxies ------
+# How many reverse proxies we run in front of the app; each appends to X-Forwarded-For. 0 = none:
+# the header is ignored and REMOTE_ADDR is the client (common/client_ip.py).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("NUM_PROXIES is a count of trusted proxies: 0 or more.")
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # DRF's stock throttles follow the same rule
+# --- end client addresses ------------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aragora Support API",
     "DESCRIPTION": "Tickets, messages and attachments of the Aragora support portal.",

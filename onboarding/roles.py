@@ -1,6 +1,8 @@
 """Admin permissions of the staff roles (accounts.roles) on onboarding data, synced after every
 migrate like the roles themselves. Account managers run onboardings and services; engineers
-work the activities they own; leads edit the template and catalogue."""
+work the activities they own; leads edit the template and catalogue. The guide's data (plan
+template, service catalogue, support boundaries) is policy for every customer, so account
+managers see it but do not edit it (migration 0003 took the grant back where it was given)."""
 
 _VIEW = [f"onboarding.view_{m}" for m in (
     "onboardingplan", "planactivity", "checkin", "includedservice", "engagementrequest", "engagementstep",
@@ -20,7 +22,7 @@ ROLE_PERMISSIONS = {
     "Engineering lead": _VIEW + _WORK_ACTIVITIES + _EDIT_DATA,
     "VP engineering": _VIEW + _WORK_ACTIVITIES + _EDIT_DATA,
     "Executive": _VIEW,
-    "Account manager": _VIEW + _RUN_ONBOARDING + _EDIT_DATA,
+    "Account manager": _VIEW + _RUN_ONBOARDING,
 }
 
 
