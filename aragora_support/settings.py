@@ -201,7 +201,7 @@ IMAP_MAILBOXES = env.json("IMAP_MAILBOXES", default=[])
 # (RFC 8601), e.g. "mx.aragora.ai" or "mx.google.com"; several comma-separated. Only its headers
 # are believed; mail it did not authenticate (DMARC, else aligned SPF/DKIM) is held for staff.
 # Unset: From is trusted as written (docs/email.md, "Who sent it").
-EMAIL_AUTHSERV_ID = env.list("EMAIL_AUTHSERV_ID", default=[])
+EMAIL_AUTHSERV_ID = [i.strip().lower() for i in env.list("EMAIL_AUTHSERV_ID", default=[]) if i.strip()]
 # At most one automatic reply (Free tier) to an address in this many hours: no backscatter flood.
 EMAIL_AUTO_REPLY_INTERVAL_HOURS = env.int("EMAIL_AUTO_REPLY_INTERVAL_HOURS", default=24)
 # Customers' replies to ticket mail come back to this mailbox, tagged support+ARA-<id>-<mac>@.
