@@ -2,12 +2,16 @@
 into tickets the sender may see (issue 11, items 4, 8 and 9)."""
 import datetime as dt
 import hashlib
+import threading
 from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from accounts.models import CustomerRole
+from email_intake.auto_replies import auto_reply_claim
 from email_intake.models import AutoReplyRecipient, InboundEmail, Outcome
 from email_intake.services import email_ingest, email_place, email_verify_sender
 from notifications import senders
@@ -71,6 +75,19 @@ def test_mail_that_did_not_pass_our_receiving_server_is_held(priya, receiving_se
     inbound = email_ingest(mail("priya@acme.example", "[P1] Down", "down"), mailbox="enterprise")
     assert inbound.outcome == Outcome.HELD and "no Authentication-Results from mx.aragora.ai" in inbound.reason
     assert not Ticket.objects.exists()
+
+
+def test_checking_authentication_adds_no_query_to_a_new_ticket(priya, receiving_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    passed = {"Authentication-Results": "mx.aragora.ai; dmarc=pass header.from=acme.example"}
+    email_ingest(mail("priya@acme.example", "[P3] Warm", "x", headers=passed), mailbox="enterprise")  # policy cache
+    with CaptureQueriesContext(connection) as queries:
+        inbound = email_ingest(mail("priya@acme.example", "[P3] Counted", "x", headers=passed), mailbox="enterprise")
+    assert inbound.outcome == Outcome.TICKET_CREATED
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements == ["SAVEPOINT", "SELECT", "INSERT", "INSERT", "INSERT", "RELEASE"], statements
 
 
 def test_staff_verifying_the_sender_opens_the_held_ticket_and_a_reprocess_does_not(priya, receiving_server):
@@ -165,6 +182,53 @@ def test_the_auto_reply_limit_is_per_address_and_a_setting(free_org, settings):
     assert sorted(Notification.objects.values_list("recipient", flat=True)) == [
         "other@elsewhere.example", "victim@elsewhere.example", "victim@elsewhere.example"]
     assert AutoReplyRecipient.objects.count() == 2  # counted in the database, one row an address
+
+
+def _until_a_backend_waits_on_a_lock() -> None:
+    deadline = timezone.now() + dt.timedelta(seconds=10)
+    with connection.cursor() as cursor:
+        while timezone.now() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError("the second worker never waited for the first")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections need PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("answered_before", [False, True], ids=["new address", "answered two days ago"])
+def test_two_workers_answering_one_address_at_once_send_one_reply(answered_before):
+    address = "victim@elsewhere.example"
+    if answered_before:
+        AutoReplyRecipient.objects.create(address=address, last_sent_at=timezone.now() - dt.timedelta(days=2))
+    claimed, errors = [], []
+    first_claimed, release = threading.Event(), threading.Event()
+
+    def worker(hold: bool):
+        try:
+            with transaction.atomic():
+                claimed.append(auto_reply_claim(address, hours=24))
+                if hold:
+                    first_claimed.set()
+                    assert release.wait(10)  # the other worker now waits on our uncommitted claim
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=worker, args=(True,))
+    holder.start()
+    assert first_claimed.wait(10)
+    racer = threading.Thread(target=worker, args=(False,))
+    racer.start()
+    _until_a_backend_waits_on_a_lock()
+    release.set()
+    holder.join(10)
+    racer.join(10)
+    assert errors == [] and sorted(claimed) == [False, True]
+    assert AutoReplyRecipient.objects.count() == 1
 
 
 # --- item 9: unguessable Message-IDs, and threading only into tickets the sender may see -----------
