@@ -31,6 +31,7 @@ _METHOD = re.compile(rf"\s*({_KEYWORD})\s*(?:/\s*\d+\s*)?=\s*({_KEYWORD})")
 # reason=..., ptype.property=value, and the bare key=value some servers add (action=none).
 _PROPERTY = re.compile(rf"\s+(?:({_KEYWORD})\s*\.\s*)?({_KEYWORD})\s*=\s*({_VALUE})?")
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_FIRST_WORD = re.compile(r'\s*([^\s;("]*)')
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,6 @@ def _unquote(value: str) -> str:
     if value.startswith('"'):
         value = _QUOTED_PAIR.sub(r"\1", value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:])
     return value
-
-
-def authserv_id_of(value: str) -> str:
-    """The authserv-id an Authentication-Results value starts with, lower-case ("" if none)."""
-    if len(value) > MAX_HEADER_LENGTH:
-        return ""
-    match = _AUTHSERV.match(_segments(value)[0])
-    return _unquote(match.group(1)).lower() if match else ""
 
 
 def parse_authentication_results(value: str) -> AuthenticationResults | None:
@@ -146,14 +139,16 @@ def trusted_results(values: Iterable[str], authserv_ids: Collection[str]) -> lis
     results: list[MethodResult] = []
     seen = 0
     for value in values:
-        if authserv_id_of(value) not in wanted:
+        first = _FIRST_WORD.match(value).group(1).lower()
+        if first and first not in wanted:
+            continue  # another server's: not even read (a comment or quote first is read in full)
+        parsed = parse_authentication_results(value)
+        if parsed is None or parsed.authserv_id not in wanted:
             continue
         seen += 1
         if seen > MAX_TRUSTED_HEADERS:
             break
-        parsed = parse_authentication_results(value)
-        if parsed is not None:
-            results.extend(parsed.results)
+        results.extend(parsed.results)
     return results
 
 

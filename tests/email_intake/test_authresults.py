@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from email_intake.parsing import parse_email, sender_check
-from email_intake.parsing.authresults import aligned, authserv_id_of, parse_authentication_results
+from email_intake.parsing.authresults import aligned, parse_authentication_results
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OURS = ["mx.aragora.ai"]
@@ -62,7 +62,11 @@ def test_version_quoted_authserv_id_spaces_and_none_are_read():
 
 @pytest.mark.parametrize("value", ["", "   ", "(only a comment)", "x" * 9000 + "; dmarc=pass"])
 def test_a_header_without_an_authserv_id_is_unreadable(value):
-    assert parse_authentication_results(value) is None and authserv_id_of(value) == ""
+    assert parse_authentication_results(value) is None and not check(value).authenticated
+
+
+def test_an_overlong_header_is_not_read_even_under_our_id():
+    assert not check("mx.aragora.ai; dmarc=pass header.from=acme.example (" + "x" * 9000 + ")").authenticated
 
 
 @given(st.text(max_size=300))
