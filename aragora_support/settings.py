@@ -216,6 +216,13 @@ MEETING_HOLIDAYS = {"country": env.str("MEETING_HOLIDAYS_COUNTRY", default="US")
 # "port": 993, "ssl": true, "user": ..., "password": ..., "folder": "INBOX",
 # "processed_folder": "Processed"}]. Empty: no polling (ingest with manage.py ingest_email).
 IMAP_MAILBOXES = env.json("IMAP_MAILBOXES", default=[])
+# The authserv-id of the server that receives our mail and writes Authentication-Results
+# (RFC 8601), e.g. "mx.aragora.ai" or "mx.google.com"; several comma-separated. Only its headers
+# are believed; mail it did not authenticate (DMARC, else aligned SPF/DKIM) is held for staff.
+# Unset: From is trusted as written (docs/email.md, "Who sent it").
+EMAIL_AUTHSERV_ID = [i.strip().lower() for i in env.list("EMAIL_AUTHSERV_ID", default=[]) if i.strip()]
+# At most one automatic reply (Free tier) to an address in this many hours: no backscatter flood.
+EMAIL_AUTO_REPLY_INTERVAL_HOURS = env.int("EMAIL_AUTO_REPLY_INTERVAL_HOURS", default=24)
 # Customers' replies to ticket mail come back to this mailbox, tagged support+ARA-<id>-<mac>@.
 SUPPORT_REPLY_ADDRESS = env.str("SUPPORT_REPLY_ADDRESS", default="support@aragora.ai")
 PAGER_ROUTING_KEY = env.str("PAGER_ROUTING_KEY", default="aragora-support")

@@ -54,3 +54,20 @@ class InboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.from_address or '?'}: {self.subject[:60]}"
+
+
+class AutoReplyRecipient(models.Model):
+    """When an address last got an automatic reply (the Free-tier answer). From is anyone's to
+    write: answering every message would mail whoever an attacker names as often as they like
+    (backscatter), so an address gets at most one per EMAIL_AUTO_REPLY_INTERVAL_HOURS, counted
+    here rather than in a worker's memory (several workers, restarts)."""
+
+    address = models.CharField(max_length=320)
+    last_sent_at = models.DateTimeField()
+
+    class Meta:
+        # A constraint rather than unique=True: on PostgreSQL that would add a second, LIKE index.
+        constraints = [models.UniqueConstraint(fields=["address"], name="uniq_auto_reply_address")]
+
+    def __str__(self):
+        return f"{self.address} (last automatic reply {self.last_sent_at:%Y-%m-%d %H:%M})"

@@ -18,13 +18,14 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
 from accounts.selectors import member_by_email
-from notifications.services import notification_enqueue
 from tickets import services as tickets
-from tickets.models import Channel, Environment, SeverityCode, Status, Ticket
-
-from .models import InboundEmail, Outcome
-from .parsing import EmailParseError, ParsedEmail, parse_email
 from tickets.mail_tokens import ticket_id_from_token
+from tickets.models import Channel, Environment, SeverityCode, Status, Ticket
+from tickets.selectors import ticket_is_visible_to
+
+from .auto_replies import free_tier_reply
+from .models import InboundEmail, Outcome
+from .parsing import EmailParseError, ParsedEmail, parse_email, sender_check
 
 logger = logging.getLogger(__name__)
 
@@ -112,15 +113,17 @@ def _new_inbound(raw: bytes, *, mailbox: str, parsed) -> InboundEmail:
     return inbound
 
 
-def email_place(inbound: InboundEmail, *, actor=None, parsed=None) -> InboundEmail:
+def email_place(inbound: InboundEmail, *, actor=None, parsed=None, sender_verified: bool = False) -> InboundEmail:
     """Decide what the stored message becomes, and save it. Safe to call again (reprocess from
-    quarantine); `parsed` is a ParsedEmail or EmailParseError of its bytes, else they are read."""
-    if parsed is not None:
-        return _place_and_save(inbound, parsed, actor=actor, insert=False)
-    with inbound.raw.open("rb") as handle:
-        raw = handle.read()
-    with _parsed(raw) as parsed:
-        return _place_and_save(inbound, parsed, actor=actor, insert=False)
+    quarantine); `parsed` is a ParsedEmail or EmailParseError of its bytes, else they are read.
+    `sender_verified`: staff vouched for this message's sender, so its authentication results
+    no longer hold it."""
+    if parsed is None:
+        with inbound.raw.open("rb") as handle:
+            raw = handle.read()
+        with _parsed(raw) as parsed:
+            return _place_and_save(inbound, parsed, actor=actor, insert=False, sender_verified=sender_verified)
+    return _place_and_save(inbound, parsed, actor=actor, insert=False, sender_verified=sender_verified)
 
 
 OUTCOME_FIELDS = ["outcome", "reason", "ticket", "organization", "processed_by"]
@@ -134,7 +137,8 @@ class _Unplaceable(Exception):
         self.reason, self.internal = reason, internal
 
 
-def _place_and_save(inbound: InboundEmail, parsed, *, actor, insert: bool) -> InboundEmail:
+def _place_and_save(inbound: InboundEmail, parsed, *, actor, insert: bool,
+                    sender_verified: bool = False) -> InboundEmail:
     """Place the message and save its row in one transaction (one commit).
 
     Nothing is lost if it never commits: the poller marks mail only after ingest returns, the
@@ -145,7 +149,7 @@ def _place_and_save(inbound: InboundEmail, parsed, *, actor, insert: bool) -> In
     stored: list = []  # files the placement wrote: nothing refers to them if it rolls back
     try:
         with transaction.atomic():
-            _decide(inbound, parsed, actor=actor, stored=stored)
+            _decide(inbound, parsed, actor=actor, stored=stored, sender_verified=sender_verified)
             _save(inbound, insert=insert)
     except _Unplaceable as unplaceable:
         _delete_files(stored)
@@ -168,7 +172,7 @@ def _save(inbound: InboundEmail, *, insert: bool) -> None:
         inbound.save(update_fields=OUTCOME_FIELDS)
 
 
-def _decide(inbound: InboundEmail, parsed, *, actor, stored: list) -> None:
+def _decide(inbound: InboundEmail, parsed, *, actor, stored: list, sender_verified: bool = False) -> None:
     """Place the message (a ticket, a reply, a hold...) and set its outcome on `inbound`.
     Raises _Unplaceable when that fails; `stored` collects the files it wrote (FieldFiles)."""
     if isinstance(parsed, EmailParseError):
@@ -177,7 +181,7 @@ def _decide(inbound: InboundEmail, parsed, *, actor, stored: list) -> None:
         # Auto-replies and bounces never open tickets and are never answered: no mail loops.
         return _set_outcome(inbound, Outcome.AUTO_IGNORED, parsed.auto_reason, actor=actor)
     try:
-        _place(inbound, parsed, actor=actor, stored=stored)
+        _place(inbound, parsed, actor=actor, stored=stored, sender_verified=sender_verified)
     except (ValidationError, PermissionDenied) as exc:
         raise _Unplaceable("; ".join(getattr(exc, "messages", [str(exc)]))) from exc
     except Exception as exc:
@@ -218,14 +222,54 @@ def _thread(parsed: ParsedEmail) -> Ticket | None:
     return None
 
 
-def _place(inbound: InboundEmail, parsed: ParsedEmail, *, actor, stored: list) -> None:
+def _named_organization(parsed: ParsedEmail) -> Organization | None:
+    """The organisation whose Account ID the message gives (the guide's format), if any."""
+    account_id = parsed.fields.get("account_id", "")
+    return Organization.objects.select_related("tier").filter(account_id=account_id).first() if account_id else None
+
+
+def _unauthenticated(parsed: ParsedEmail) -> str:
+    """Why the receiving server's Authentication-Results do not vouch for From ("" if they do).
+
+    With no receiving server configured (EMAIL_AUTHSERV_ID empty) nothing is checked and From
+    is taken as written: docs/email.md, "Who sent it"."""
+    if not settings.EMAIL_AUTHSERV_ID:
+        return ""
+    check = sender_check(parsed.authentication_results, authserv_ids=settings.EMAIL_AUTHSERV_ID,
+                         from_address=parsed.from_address)
+    return "" if check.authenticated else check.reason
+
+
+def _place(inbound: InboundEmail, parsed: ParsedEmail, *, actor, stored: list, sender_verified: bool = False) -> None:
+    if len(parsed.from_addresses) > 1:
+        # "First wins" would let anyone put a customer's address after their own (or before it).
+        named = ", ".join(a or "(unreadable)" for a in parsed.from_addresses[:10])
+        return _set_outcome(inbound, Outcome.QUARANTINED, f"From names {len(parsed.from_addresses)} addresses "
+                            f"({named}): a message must have one sender to answer; not placed.", actor=actor)
     sender = member_by_email(parsed.from_address)
     ticket = _thread(parsed)
+    if not sender_verified and (unauthenticated := _unauthenticated(parsed)):
+        # Held as an unknown sender is: nothing opens, nobody is paged or answered, until staff
+        # "verify sender" (which vouches for this message and places it again).
+        organization = ((sender.organization if sender else None) or (ticket.organization if ticket else None)
+                        or _named_organization(parsed))
+        if organization is None:
+            return _set_outcome(inbound, Outcome.QUARANTINED, f"Sender not authenticated ({unauthenticated}) "
+                                "and no organisation to hold it for.", actor=actor)
+        return _set_outcome(inbound, Outcome.HELD, f"Sender {parsed.from_address} not authenticated "
+                            f"({unauthenticated}): held until staff verify them.", organization=organization,
+                            actor=actor)
     if ticket is not None:
         if sender is None or sender.organization_id != ticket.organization_id:
             # Only the ticket's people post into it: a forged From or a forwarded thread is held.
             return _set_outcome(inbound, Outcome.HELD, f"Reply to ticket #{ticket.pk} from someone outside "
                                 f"{ticket.organization.name}: held for staff to check.",
+                                organization=ticket.organization, actor=actor)
+        if not ticket_is_visible_to(sender, ticket):
+            # The portal's rule: a member sees only their own tickets. Their colleague's ticket id
+            # and Message-IDs are no key to it (a References header is anyone's to write).
+            return _set_outcome(inbound, Outcome.HELD, f"Reply to ticket #{ticket.pk} from {parsed.from_address}, "
+                                "who may not see it (a member sees only their own tickets): held for staff to check.",
                                 organization=ticket.organization, actor=actor)
         if ticket.status == Status.CLOSED:
             return _set_outcome(inbound, Outcome.HELD, f"Reply to closed ticket #{ticket.pk}: held for staff.",
@@ -236,20 +280,19 @@ def _place(inbound: InboundEmail, parsed: ParsedEmail, *, actor, stored: list) -
                             actor=actor)
 
     if sender is None:
-        account_id = parsed.fields.get("account_id", "")
-        organization = Organization.objects.select_related("tier").filter(account_id=account_id).first()
+        organization = _named_organization(parsed)
         if organization is None:
             return _set_outcome(inbound, Outcome.QUARANTINED, "Unknown sender and no valid Account ID in the message.",
                                 actor=actor)
         if not organization.tier.ticket_portal:
-            return _free_tier(inbound, parsed, organization, actor)
+            return _free_tier(inbound, parsed, organization, actor, member=False)
         return _set_outcome(inbound, Outcome.HELD, f"Unknown sender {parsed.from_address} names "
                             f"{organization.name}: held until staff verify them.", organization=organization,
                             actor=actor)
 
     organization = sender.organization
     if not organization.tier.ticket_portal:
-        return _free_tier(inbound, parsed, organization, actor)
+        return _free_tier(inbound, parsed, organization, actor, member=True)
     fields = parsed.fields
     environment = fields.get("environment", "")
     ticket, _ = tickets.ticket_create(
@@ -307,19 +350,9 @@ def _megabytes(size: int) -> str:
     return f"{size / 1048576:.1f} MB"
 
 
-def _free_tier(inbound, parsed, organization, actor) -> None:
-    # The guide: Free is supported in the community forums and GitHub issues. One auto-reply
-    # per message (keyed by Message-ID, else by the stored copy's unique name, which a
-    # reprocess keeps), never to an auto-generated message.
-    if parsed.from_address:
-        notification_enqueue(
-            key=f"free_tier_reply:{inbound.message_id or inbound.raw.name}", channel="email",
-            recipient=parsed.from_address, template="free_tier_reply",
-            context={"organization": organization.name, "subject": parsed.subject,
-                     "channels": organization.tier.channels},
-        )
-    _set_outcome(inbound, Outcome.FREE_TIER, "Free tier: answered with the community channels.",
-                 organization=organization, actor=actor)
+def _free_tier(inbound, parsed, organization, actor, *, member: bool) -> None:
+    reason = free_tier_reply(inbound=inbound, address=parsed.from_address, organization=organization, member=member)
+    _set_outcome(inbound, Outcome.FREE_TIER, reason, organization=organization, actor=actor)
 
 
 @transaction.atomic
@@ -343,4 +376,5 @@ def email_verify_sender(*, inbound: InboundEmail, actor) -> InboundEmail:
                     organization=inbound.organization, customer_role="member")
         user.set_unusable_password()
         user.save()
-    return email_place(inbound, actor=actor)
+    # Staff vouch for this message too: authentication results that held it no longer do.
+    return email_place(inbound, actor=actor, sender_verified=True)

@@ -2,12 +2,12 @@
 the provider's id for the message. No database access here: the outbox records the outcome."""
 from __future__ import annotations
 
-import hashlib
 import json
 import urllib.request
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.crypto import salted_hmac
 
 from .models import Notification, NotificationChannel
 
@@ -97,6 +97,14 @@ def send(notification: Notification) -> str:
 
 
 def message_id(key: str) -> str:
-    """A stable Message-ID for a key: a resend is recognisably the same message."""
+    """A stable Message-ID for an outbox key: a retry of the row sends the same id, so a resend
+    is recognisably the same message.
+
+    A MAC of the key under SECRET_KEY, not a plain hash: inbound mail that names one of our
+    Message-IDs in References threads onto its ticket, and keys are guessable ("reply:<message
+    pk>:email:<address>"), so a hash of one would let anyone name the id of mail they never saw.
+    SECRET_KEY rotation changes the id of a row not yet sent; threading reads the id stored
+    as the row's provider_id when it was sent."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
-    return f"<notification.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    mac = salted_hmac("notifications.message_id", key, algorithm="sha256").hexdigest()[:32]
+    return f"<notification.{mac}@{domain}>"

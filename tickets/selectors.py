@@ -7,7 +7,7 @@ from django.db.models.functions import Least
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.scoping import visible_to
+from accounts.scoping import may_see, visible_to
 from accounts.models import CustomSlaTarget, Organization, Severity, SlaTarget
 
 from .models import Attachment, Channel, Message, Status, Ticket
@@ -20,6 +20,12 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
     Anyone else (anonymous, a user without organisation and not staff) sees nothing.
     """
     return visible_to(user, Ticket.objects.all(), owner_field="requester")
+
+
+def ticket_is_visible_to(user, ticket: Ticket) -> bool:
+    """tickets_visible_to's rule for a ticket already loaded (no query): inbound mail asks it
+    before a reply by References or ticket token joins a ticket."""
+    return may_see(user, ticket, owner_field="requester")
 
 
 def ticket_get_for(user, pk) -> Ticket:

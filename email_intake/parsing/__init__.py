@@ -20,9 +20,11 @@ import re
 from email.message import Message
 
 from . import limits
+from .authresults import SenderCheck, sender_check
 from .auto import _auto_reason
 from .fields import parse_support_format, severity_from_subject, ticket_token_from
-from .headers import _PARSER, _Headers, _codec_name, _message_ids, _parse_date, _repair_header_block, decode_bytes
+from .headers import (_PARSER, _Headers, _codec_name, _fix_surrogates, _message_ids, _parse_date, _repair_header_block,
+                      decode_bytes)
 from .html import html_to_text, sanitize_html
 from .limits import MAX_DEPTH, MAX_FILENAME_BYTES, MAX_HTML_NESTING, MAX_PARTS, MAX_STRUCTURED_HEADER  # noqa: F401
 from .mime import _Walk, _content_type, _param, _segments_text, _walk, sanitize_filename
@@ -34,12 +36,14 @@ __all__ = [
     "Attachment",
     "EmailParseError",
     "ParsedEmail",
+    "SenderCheck",
     "decode_bytes",
     "html_to_text",
     "parse_email",
     "parse_support_format",
     "sanitize_filename",
     "sanitize_html",
+    "sender_check",
     "severity_from_subject",
     "ticket_token_from",
     "trim_reply",
@@ -167,4 +171,6 @@ def _parse(raw: bytes, max_attachment_bytes: int | None) -> ParsedEmail:
         fields=fields,
         attachments=tuple(walk.attachments),
         skipped_attachments=tuple(walk.skipped),
+        from_addresses=tuple(dict.fromkeys(address for _, address in senders)),
+        authentication_results=tuple(_fix_surrogates(v) for v in headers.raw.get("authentication-results", ())),
     )

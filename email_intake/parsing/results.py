@@ -50,6 +50,12 @@ class ParsedEmail:
     # Attachments over max_attachment_bytes: (sanitised filename, decoded size). Their bytes stay
     # only in the raw message.
     skipped_attachments: tuple[tuple[str, int], ...] = field(default=())
+    # Every address the From header(s) name, in order, once each ("" for one we cannot read):
+    # more than one is refused (nobody can tell which of them wrote it); from_address is the first.
+    from_addresses: tuple[str, ...] = field(default=())
+    # The Authentication-Results values, top (added last, by the receiving server) first; read
+    # with parsing.authresults.sender_check against the configured server's authserv-id.
+    authentication_results: tuple[str, ...] = field(default=())
 
     def close(self) -> None:
         """Free the attachments' temporary files (garbage collection would, later)."""

@@ -40,7 +40,8 @@ def _strings(parsed: ParsedEmail):
     for value in (parsed.message_id or "", *parsed.in_reply_to, *parsed.references, parsed.from_address,
                   parsed.from_name, *parsed.to, parsed.subject, parsed.text, parsed.html or "",
                   parsed.reply_text, parsed.auto_reason or "", *parsed.fields.values(),
-                  *(a.filename for a in parsed.attachments), *(name for name, _ in parsed.skipped_attachments)):
+                  *(a.filename for a in parsed.attachments), *(name for name, _ in parsed.skipped_attachments),
+                  *parsed.from_addresses, *parsed.authentication_results):
         yield value
 
 
