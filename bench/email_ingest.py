@@ -51,7 +51,7 @@ def main():
     parser.add_argument("--runs", type=int, default=1, help="timed runs in one process; the median is judged")
     args = parser.parse_args()
     ensure_database(args.database_url)
-    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="aragora_support.settings",
+    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="aragora_support.settings", ARAGORA_DEMO="1",
                       LOG_LEVEL="WARNING", CACHE_URL="locmemcache://", ATTACHMENT_MAX_BYTES=str(30 * 2**20),
                       MEDIA_ROOT="/tmp/aragora-bench-mail-media")
     import django
