@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+export PORT  # seed_demo's mail links and the server use the same port (SITE_URL's default)
 STAMP := $(VENV)/.installed
+# The embedded demo: a random secret key kept in var/ (production sets SECRET_KEY instead).
+export ARAGORA_DEMO ?= 1
 
 .PHONY: run test install migrate seed serve worker clean bench
 
@@ -22,6 +25,7 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## Serve the portal on http://127.0.0.1:$(PORT) with a Celery worker and beat (embedded defaults).
+## Ctrl-C stops all three (scripts/run-dev.sh).
 run: seed
 	DEBUG=$${DEBUG:-0} PORT=$(PORT) BIN=$(BIN) ./scripts/run-dev.sh
 

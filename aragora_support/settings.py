@@ -4,8 +4,13 @@ Defaults are the embedded ones `make run` needs (SQLite, Celery on the filesyste
 `DATABASE_URL` and `CELERY_BROKER_URL` switch to PostgreSQL and Redis.
 """
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from .local_secret import local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("ARAGORA_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -14,8 +19,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is for the embedded demo only; production sets SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
+# SECRET_KEY, secure cookies, HSTS, CSP and SITE_URL: see "Security hardening" below.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -226,8 +230,7 @@ EMAIL_AUTO_REPLY_INTERVAL_HOURS = env.int("EMAIL_AUTO_REPLY_INTERVAL_HOURS", def
 # Customers' replies to ticket mail come back to this mailbox, tagged support+ARA-<id>-<mac>@.
 SUPPORT_REPLY_ADDRESS = env.str("SUPPORT_REPLY_ADDRESS", default="support@aragora.ai")
 PAGER_ROUTING_KEY = env.str("PAGER_ROUTING_KEY", default="aragora-support")
-# Absolute links in notifications.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Absolute links in notifications: SITE_URL, in "Security hardening" below.
 
 # --- notifications (outbox) ---------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -278,6 +281,86 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Security hardening, site URL and a bounded stop (issues 11.12, 12.10, 12.12) ---------------
+# Production variables are listed in README ("Production"); why each is so: docs/security.md.
+# No published key ever signs a session: production sets SECRET_KEY; the embedded demo
+# (ARAGORA_DEMO=1: `make run`, `make test`, pytest.ini) and DEBUG get a random key kept in VAR_DIR.
+ARAGORA_DEMO = env.bool("ARAGORA_DEMO", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or ARAGORA_DEMO):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Production sets it to a long random value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; the embedded demo sets "
+            "ARAGORA_DEMO=1 instead (make run does).")
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
+
+# Where people reach the portal: every absolute link in mail, Slack posts and calendar feeds is
+# built on it, as background tasks have no request to take a host from.
+PORT = env.int("PORT", default=8000)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.netloc or _site.path or _site.query:
+    raise ImproperlyConfigured(f"SITE_URL must be like https://support.example.com (no path), not {SITE_URL!r}.")
+
+# Served over HTTPS (SITE_URL says so): cookies only over HTTPS and plain HTTP redirected, unless
+# the environment says otherwise. HSTS is a promise browsers keep for its whole max-age (and,
+# preloaded, one hard to take back), so it is only ever switched on explicitly.
+_HTTPS = _site.scheme == "https"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy that terminates TLS: "HTTP_X_FORWARDED_PROTO,https" (the header the proxy sets,
+# and overwrites if a client sent it, with the value meaning HTTPS).
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2 or not _proxy_ssl_header[0].startswith("HTTP_"):
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be like HTTP_X_FORWARDED_PROTO,https.")
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+
+# Content-Security-Policy (django-csp 4): only our own scripts, styles, fonts and images, plus
+# inline blocks carrying the request's nonce (the API docs page). CSP_MODE: enforce | report-only
+# | off; CSP_REPORT_URI collects violations; CSP_EXTRA_SOURCES adds sources to directives as JSON,
+# e.g. {"img-src": ["https://cdn.example.com"]}.
+CSP_MODE = env.str("CSP_MODE", default="enforce")
+if CSP_MODE not in ("enforce", "report-only", "off"):
+    raise ImproperlyConfigured(f"CSP_MODE must be enforce, report-only or off, not {CSP_MODE!r}.")
+_csp = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, NONCE],
+    "img-src": [SELF, "data:"],  # Swagger UI draws its icons as data: SVGs
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+for _directive, _sources in env.json("CSP_EXTRA_SOURCES", default={}).items():
+    _csp[_directive] = [*_csp.get(_directive, []), *_sources]
+if env.str("CSP_REPORT_URI", default=""):
+    _csp["report-uri"] = env.str("CSP_REPORT_URI")
+if CSP_MODE != "off":
+    INSTALLED_APPS.append("csp")
+    MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp} if CSP_MODE == "enforce" else None
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp} if CSP_MODE == "report-only" else None
+
+# /favicon.ico (browsers ask for it on every page without a link, the admin's and the API's too).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+
+# Ctrl-C on `make run` (scripts/run-dev.sh) is a cold shutdown: running tasks get this long, then
+# return to the queue (tasks are acknowledged late). Longer would break the 10-second stop: the
+# worker itself needs about 7 s to wind down on the filesystem broker (measured, docs/security.md).
+# A SIGTERM (production) is still a warm shutdown that waits for running tasks.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=1.0)
+# --- end security hardening ----------------------------------------------------------------------
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request if it is missing

@@ -12,7 +12,7 @@ PYTHON = sys.executable
 
 
 def django_env(database_url: str, **extra) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "LOG_LEVEL": "WARNING",
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "ARAGORA_DEMO": "1", "LOG_LEVEL": "WARNING",
            "DJANGO_SETTINGS_MODULE": "aragora_support.settings", **extra}
     return env
 

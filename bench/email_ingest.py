@@ -62,7 +62,7 @@ def main():
     parser.add_argument("--runs", type=int, default=1, help="timed runs in one process; the median is judged")
     args = parser.parse_args()
     ensure_database(args.database_url)
-    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="aragora_support.settings",
+    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="aragora_support.settings", ARAGORA_DEMO="1",
                       LOG_LEVEL="WARNING", CACHE_URL="locmemcache://", ATTACHMENT_MAX_BYTES=str(30 * 2**20),
                       MEDIA_ROOT="/tmp/aragora-bench-mail-media")
     os.environ.setdefault("EMAIL_AUTHSERV_ID", "mx.aragora.ai")  # EMAIL_AUTHSERV_ID= times mail without the check

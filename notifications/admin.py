@@ -46,8 +46,8 @@ class NotificationAdmin(admin.ModelAdmin):
     def error_short(self, obj):
         if not obj.last_error:
             return ""
-        style = "color:#ba2121" if obj.status == NotificationStatus.FAILED else ""
-        return format_html('<span style="{}" title="{}">{}</span>', style, obj.last_error,
+        css = "delivery-failed" if obj.status == NotificationStatus.FAILED else ""
+        return format_html('<span class="{}" title="{}">{}</span>', css, obj.last_error,
                            Truncator(obj.last_error).chars(80))
 
     @admin.display(description="ticket", ordering="ticket_id")

@@ -61,8 +61,9 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, conn
 from django.db.models import F, Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils import timezone
+
+from common.links import absolute_url
 
 from .models import Notification, NotificationChannel, NotificationStatus
 
@@ -81,7 +82,6 @@ def ticket_context(ticket, **extra) -> dict:
     """The ticket part of a template context, as plain values (see the module docstring).
 
     Datetimes in `extra` become ISO 8601 strings."""
-    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
     organization = ticket.organization
     return {
         "ticket_id": ticket.pk,
@@ -92,8 +92,8 @@ def ticket_context(ticket, **extra) -> dict:
         "tier": organization.tier.name,
         "status": ticket.status,
         "escalation_level": getattr(ticket, "escalation_level", None),
-        "portal_url": f"{base}{reverse('portal:ticket', args=[ticket.pk])}",
-        "admin_url": f"{base}{reverse('admin:tickets_ticket_change', args=[ticket.pk])}",
+        "portal_url": absolute_url("portal:ticket", ticket.pk),
+        "admin_url": absolute_url("admin:tickets_ticket_change", ticket.pk),
         **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in extra.items()},
     }
 

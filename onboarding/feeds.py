@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
+
+from common.links import absolute_url
 
 from .models import CalendarFeed, CheckIn, CheckInKind, CheckInStatus, IncludedService, PlanActivity
 from .services.checkins import QBR_AGENDA
@@ -93,6 +94,4 @@ def render_feed(feed: CalendarFeed) -> bytes:
 
 
 def feed_url(feed: CalendarFeed) -> str:
-    from django.urls import reverse
-
-    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{reverse('onboarding:calendar_feed', args=[feed.secret])}"
+    return absolute_url("onboarding:calendar_feed", feed.secret)

@@ -1,10 +1,24 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 
 from accounts.models import Severity
 
 from .models import Component, Environment, SeverityCode
 from .services import check_upload
+
+
+def attachment_limit() -> str:
+    """ATTACHMENT_MAX_BYTES as a customer reads it: "25 MB"."""
+    megabytes = f"{settings.ATTACHMENT_MAX_BYTES / 1048576:.1f}".rstrip("0").rstrip(".")
+    return f"{megabytes} MB"
+
+
+def with_limit(text: str):
+    # Lazy, so the hint always shows the limit in force when the form is drawn.
+    return format_lazy("{} Up to {}.", text, lazy(attachment_limit, str)())
 
 
 class AttachmentField(forms.FileField):
@@ -35,7 +49,7 @@ class TicketForm(forms.Form):
     already_tried = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Troubleshooting steps taken."
     )
-    attachment = AttachmentField(required=False, help_text="Optional: a log, screenshot or HAR file.")
+    attachment = AttachmentField(required=False, help_text=with_limit("Optional: a log, screenshot or HAR file."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,4 +65,4 @@ class EscalationForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 4}))
-    attachment = AttachmentField(required=False)
+    attachment = AttachmentField(required=False, help_text=with_limit("Optional."))

@@ -9,10 +9,10 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import require_staff
+from common.links import absolute_url
 from notifications.services import notification_enqueue_many
 
 from .. import cadence
@@ -28,10 +28,6 @@ DURATION_MINUTES = {CheckInKind.CHECKIN: 30, CheckInKind.QBR: 60}  # the guide's
 # Guide: "Architecture Review: Annual security and performance review". It gives training no
 # cadence; twice a year keeps new staff trained (docs/onboarding.md). Editable per organisation.
 INCLUDED_INTERVAL_MONTHS = {IncludedServiceKind.ARCHITECTURE_REVIEW: 12, IncludedServiceKind.TRAINING_SESSION: 6}
-
-
-def _base() -> str:
-    return getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
 
 
 # --- check-ins -----------------------------------------------------------------------------------
@@ -140,8 +136,8 @@ def _checkin_specs(checkin: CheckIn) -> list[dict]:
         "duration_minutes": checkin.duration_minutes,
         "owner_name": checkin.owner.get_full_name() or checkin.owner.username if checkin.owner else "",
         "agenda": QBR_AGENDA if checkin.kind == CheckInKind.QBR else [],
-        "portal_url": f"{_base()}{reverse('onboarding:plan')}",
-        "admin_url": f"{_base()}{reverse('admin:onboarding_checkin_change', args=[checkin.pk])}",
+        "portal_url": absolute_url("onboarding:plan"),
+        "admin_url": absolute_url("admin:onboarding_checkin_change", checkin.pk),
     }
     specs = []
     recipients = [(checkin.owner, "staff")] if checkin.owner and checkin.owner.email else []
@@ -266,7 +262,7 @@ def included_service_reminders_send(*, today: date | None = None) -> int:
                             "organization": row.organization.name, "account_id": row.organization.account_id,
                             "due_on": row.next_due_on.isoformat(), "overdue": row.next_due_on < today,
                             "last_done_on": row.last_done_on.isoformat() if row.last_done_on else "",
-                            "admin_url": f"{_base()}{reverse('admin:onboarding_includedservice_change', args=[row.pk])}"},
+                            "admin_url": absolute_url("admin:onboarding_includedservice_change", row.pk)},
             })
             row.reminded_for = row.next_due_on
         notification_enqueue_many(specs)

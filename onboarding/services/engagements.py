@@ -6,15 +6,14 @@ import logging
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Tier
 from accounts.roles import require_staff
+from common.links import absolute_url
 from notifications.services import notification_enqueue, notification_enqueue_many, ticket_context
 
 from ..models import (
@@ -48,10 +47,6 @@ def not_enterprise_reason(organization) -> str:
             f"{organization.tier.name}. Talk to sales@aragora.ai about Enterprise.")
 
 
-def _base() -> str:
-    return getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
-
-
 def _notify(engagement: EngagementRequest, step: EngagementStep) -> None:
     """The customer sees each step (requester, by email); a new request reaches the account manager."""
     context = {
@@ -62,8 +57,8 @@ def _notify(engagement: EngagementRequest, step: EngagementStep) -> None:
         "currency": engagement.currency,
         "start_date": engagement.start_date.isoformat() if engagement.start_date else "",
         "end_date": engagement.end_date.isoformat() if engagement.end_date else "",
-        "portal_url": f"{_base()}{reverse('onboarding:engagement', args=[engagement.pk])}",
-        "admin_url": f"{_base()}{reverse('admin:onboarding_engagementrequest_change', args=[engagement.pk])}",
+        "portal_url": absolute_url("onboarding:engagement", engagement.pk),
+        "admin_url": absolute_url("admin:onboarding_engagementrequest_change", engagement.pk),
     }
     specs = []
     requester = engagement.requested_by
@@ -218,8 +213,8 @@ def _boundary_context(ticket, category: ScopeCategory, note: str = "") -> dict:
         "ticket": ticket, "category": category, "note": note.strip(), "enterprise": enterprise,
         "offering": category.suggested_offering, "requester": ticket.requester,
         "in_scope": list(ScopeCategory.objects.filter(in_scope=True).values_list("name", flat=True)),
-        "ticket_url": f"{_base()}{reverse('portal:ticket', args=[ticket.pk])}",
-        "services_url": f"{_base()}{reverse('onboarding:services')}",
+        "ticket_url": absolute_url("portal:ticket", ticket.pk),
+        "services_url": absolute_url("onboarding:services"),
     }
 
 

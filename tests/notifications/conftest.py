@@ -10,7 +10,7 @@ from .support import ProviderStub
 def _outbox_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.DEFAULT_FROM_EMAIL = "Aragora Support <support@aragora.ai>"
-    settings.PORTAL_BASE_URL = "https://support.example.com"
+    settings.SITE_URL = "https://support.example.com"
     settings.SLACK_BOT_TOKEN = "xoxb-test-token"
     settings.NOTIFICATION_QUEUE = ""
     settings.NOTIFICATION_LEASE_SECONDS = 120

@@ -22,7 +22,7 @@ def _pinned_clock():
 def _onboarding_settings(settings):
     # Every test here makes several users; PBKDF2 at full strength spent most of the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.PORTAL_BASE_URL = "https://support.example.com"
+    settings.SITE_URL = "https://support.example.com"
     settings.ONBOARDING_KICKOFF_LEAD_BUSINESS_DAYS = 5
     settings.ONBOARDING_CHECKIN_HORIZON_DAYS = 120
     settings.ONBOARDING_CHECKIN_TIME = "10:00"

@@ -7,6 +7,7 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -99,7 +100,7 @@ class Command(BaseCommand):
                 self._demo_onboarding(org, people, staff)
         self._demo_maintenance(admin)
         self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready. Sign in at http://127.0.0.1:8000/ with any demo user; password {DEMO_PASSWORD!r}."))
+            f"Demo data ready. Sign in at {settings.SITE_URL}/ with any demo user; password {DEMO_PASSWORD!r}."))
 
     def _demo_maintenance(self, admin):
         """An announced maintenance window, as customers see it on their dashboard."""
