@@ -63,3 +63,6 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from . import token_admin  # noqa: E402,F401  (API tokens; in their own module)
