@@ -123,6 +123,7 @@ def test_people_cannot_change_their_own_email_address(client, customer):
 def test_profile_needs_sign_in(client):
     response = client.get("/accounts/profile/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/accounts/", follow=True).redirect_chain[-1][0].startswith("/accounts/login/")
 
 
 PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "timezone": "Europe/London",
