@@ -81,3 +81,4 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
 
 from . import admin_users  # noqa: E402,F401  (registers users, roles and tokens)
+from . import token_admin  # noqa: E402,F401  (API tokens; in their own module)

@@ -1,4 +1,5 @@
-"""Who can sign in as whom, and with what powers: users, roles (groups) and API tokens.
+"""Who can sign in as whom, and with what powers: users and roles (groups); API tokens are in
+token_admin.py.
 
 Superusers get Django's stock pages. Anyone else who may edit users (account managers) sees and
 edits only their organisations' customers, on forms without the privilege fields; other rows,
@@ -10,8 +11,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from . import staff_scope
 from .admin_scope import RowScopeMixin
@@ -135,12 +134,3 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class RoleAdmin(SuperuserWritesMixin, BaseGroupAdmin):
     pass
-
-
-admin.site.unregister(TokenProxy)
-
-
-@admin.register(TokenProxy)
-class TokenAdmin(SuperuserWritesMixin, BaseTokenAdmin):
-    def has_view_permission(self, request, obj=None):
-        return _superuser(request)  # a token's key is a password: reading it is signing in as its user

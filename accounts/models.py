@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.timezone import now
 
 ACCOUNT_ID_ALPHABET = string.ascii_lowercase + string.digits
 ACCOUNT_ID_PREFIX = "ara_"
@@ -111,15 +112,19 @@ class TargetFields(models.Model):
         return self.describe()
 
     def describe(self, business_calendar: bool = False) -> str:
-        """"4 hours", or "4 business hours" on a business-hours calendar (Pro)."""
-        if self.amount is None:
-            return "Best effort"
-        label = TargetUnit(self.unit).label
-        if self.amount == 1:
-            label = label.rstrip("s")
-        if business_calendar:
-            label = f"business {label}"
-        return f"{self.amount} {label}"
+        return describe_target(self.amount, self.unit, business_calendar)
+
+
+def describe_target(amount: int | None, unit: str, business_calendar: bool = False) -> str:
+    """"4 hours", or "4 business hours" on a business-hours calendar (Pro); None = "Best effort"."""
+    if amount is None:
+        return "Best effort"
+    label = TargetUnit(unit).label
+    if amount == 1:
+        label = label.rstrip("s")
+    if business_calendar:
+        label = f"business {label}"
+    return f"{amount} {label}"
 
 
 class SlaTarget(TargetFields):
@@ -251,6 +256,19 @@ class User(AbstractUser):
         help_text="Times are shown in this zone. Empty: the browser's zone, else the organisation's tier zone, else UTC.")
     slack_user_id = models.CharField(max_length=32, blank=True,
                                      help_text="Slack user id (U…): their Slack Connect messages are filed as theirs.")
+    # Notification preferences (profile page), read by the notification senders (issue 12 item 7).
+    # All on by default: someone who never opened their profile still hears about their tickets.
+    notify_ticket_receipt = models.BooleanField(
+        "ticket receipts", default=True,
+        help_text="An email when a ticket you open is received: number, severity, targets, how to reply.")
+    notify_staff_reply = models.BooleanField(
+        "replies from support", default=True, help_text="An email when support replies on your ticket.")
+    notify_status_change = models.BooleanField(
+        "status changes", default=True,
+        help_text="An email when your ticket's status changes (waiting on you, resolved, closed).")
+    notify_nps_survey = models.BooleanField(
+        "satisfaction surveys", default=True,
+        help_text="An occasional survey about our support (CSAT after a ticket, NPS each quarter).")
 
     class Meta:
         constraints = [
@@ -290,3 +308,33 @@ class Heartbeat(models.Model):
 
     name = models.CharField(max_length=50, unique=True)
     seen_at = models.DateTimeField()
+
+
+class ApiToken(models.Model):
+    """A REST API credential of one user: named, expiring, revocable, stored only as a hash.
+
+    The key is shown once, when it is made; the database holds its SHA-256, so a leaked table
+    holds no usable token (keys are 190 random bits: a fast hash is enough, unlike passwords).
+    Deleted (not flagged) when revoked, by expiry clean-up, and on every password change or
+    deactivation of its user (accounts.token_signals).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False, help_text="SHA-256 of the key, hex.")
+    prefix = models.CharField(max_length=12, editable=False, help_text="The key's first characters, to tell tokens apart.")
+    created_at = models.DateTimeField(default=now, editable=False)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                        help_text="Recorded at most every few minutes.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= now()

@@ -5,7 +5,7 @@ from functools import cache
 
 from django.db import connection
 
-from .models import Organization, Tier, User
+from .models import ApiToken, Organization, Tier, User
 
 _MODELS = (User, Organization, Tier)
 
@@ -70,3 +70,8 @@ def member_by_email(address: str) -> User | None:
     organization.tier = tier
     user.organization = organization
     return user
+
+
+def api_tokens_of(user: User):
+    """A person's own API tokens, newest first: the only tokens they may list or revoke."""
+    return ApiToken.objects.filter(user_id=user.pk).order_by("-created_at", "-id")

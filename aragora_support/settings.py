@@ -3,10 +3,12 @@
 Defaults are the embedded ones `make run` needs (SQLite, Celery on the filesystem transport);
 `DATABASE_URL` and `CELERY_BROKER_URL` switch to PostgreSQL and Redis.
 """
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -35,6 +37,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "axes",
     "accounts",
     "tickets",
     "onboarding",
@@ -57,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.ViewerTimezoneMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last: it turns a login refused by the lockout into the lockout page or JSON (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aragora_support.urls"
@@ -95,6 +103,57 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- accounts: django-allauth, API tokens, login lockout (issue 11 items 3 and 5, issue 12 item 6) ----
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username + address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+ACCOUNT_ADAPTER = "aragora_support.account_adapter.AccountAdapter"  # wiring: allauth mail -> the outbox
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.PortalLoginForm",
+    "change_password": "accounts.forms.PortalChangePasswordForm",
+    "reset_password": "accounts.forms.PortalResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.PortalResetPasswordKeyForm",
+}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+# Customers are invited by staff (or come through SSO): no public signup (the adapter closes it).
+# These describe the accounts that exist, for allauth's checks.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are set by staff, who know their customers
+ACCOUNT_UNIQUE_EMAIL = True  # allauth needs it for email login; enforced in its forms, not the table
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail to addresses that have no account
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = True  # as before allauth: sessions last SESSION_COOKIE_AGE, no checkbox
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other session ends
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Aragora Support: "
+# Failed logins are counted by django-axes (below); allauth's own counter would answer first
+# with a different message and no Retry-After.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# A reset link works once, and for this long (the outbox retries for about an hour).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=4) * 3600
+
+# API tokens (accounts.ApiToken): each expires this many days after it is made.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+# Unexpired tokens a user may hold at once; POST /api/v1/auth/token/ refuses more.
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
+
+# Login lockout (django-axes): portal, admin and API token logins, keyed on username + address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A locked client waits the cool-off from its last counted failure; tries while locked do not
+# extend it (so Retry-After is the truth).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_key"
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"  # the throttles' rule: NUM_PROXIES below
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+# --- end accounts ----------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -189,6 +248,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "accounts.tasks.record_heartbeat", "schedule": 60.0},
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
+    # At a minute past each hour: the digest covers the hour that just ended, once (its keys).
+    "new-tickets-digest": {"task": "tickets.tasks.new_tickets_digest", "schedule": crontab(minute=1)},
     "outbox-flush": {"task": "notifications.tasks.flush_outbox", "schedule": 30.0},
     "poll-mailboxes": {"task": "email_intake.tasks.poll_mailboxes", "schedule": 60.0},
     # Onboarding (issue 5): extend the check-in horizon and send reminders; included-service reminders.

@@ -1,8 +1,9 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from slack_connect import views as slack_views
 
 from . import health
@@ -17,8 +18,13 @@ urlpatterns = [
     path("", include("tickets.urls", namespace="portal")),
     path("", include("onboarding.urls", namespace="onboarding")),
     path("", include("video_calls.urls", namespace="video_calls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Accounts (django-allauth): `login` and `logout` keep their names; the rest are allauth's
+    # (account_reset_password, account_change_password, ...). docs/security.md, "Accounts".
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
+    path("accounts/email/", account_views.email_addresses_are_set_by_staff),  # before allauth's own
+    path("", include("accounts.urls", namespace="accounts")),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tickets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

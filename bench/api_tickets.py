@@ -51,13 +51,14 @@ def main():
     manage(env, "migrate", "-v0")
     ensure_scale_data(env, args.orgs, args.tickets)
     tokens = shell(env, """
-from rest_framework.authtoken.models import Token
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import api_token_create
 from django.db.models import Count
 staff, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
 org_admin = (User.objects.filter(customer_role="admin").annotate(n=Count("organization__tickets"))
              .order_by("-n").first())
-print(Token.objects.get_or_create(user=staff)[0].key, Token.objects.get_or_create(user=org_admin)[0].key,
+ApiToken.objects.filter(user__in=[staff, org_admin], name="bench").delete()  # keys are shown once: new ones
+print(api_token_create(user=staff, name="bench")[1], api_token_create(user=org_admin, name="bench")[1],
       org_admin.organization.tickets.count(), org_admin.organization.account_id)
 """).split()
     staff_token, customer_token, org_tickets, account_id = tokens[0], tokens[1], int(tokens[2]), tokens[3]

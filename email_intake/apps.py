@@ -8,6 +8,7 @@ class EmailIntakeConfig(AppConfig):
     def ready(self):
         from tickets import events
 
-        from .outbound import REPLY_EVENTS, staff_replies_mail
+        from .outbound import SUBSCRIPTIONS
 
-        events.subscribe("email_intake.staff_replies_mail", staff_replies_mail, kinds=REPLY_EVENTS)
+        for name, (handler, kinds) in SUBSCRIPTIONS.items():
+            events.subscribe(name, handler, kinds=kinds)

@@ -1,10 +1,9 @@
 """With the cache server gone (Redis down), the API keeps working from the database."""
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tickets.models import Ticket
-from tests.factories import TicketFactory
+from tests.factories import TicketFactory, api_key_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -21,7 +20,7 @@ def cache_down(settings):
 def test_tickets_are_listed_created_and_changed_while_the_cache_is_down(customer_admin, staff, cache_down):
     TicketFactory(requester=customer_admin, subject="before")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=customer_admin).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(customer_admin)}")
     assert [r["subject"] for r in client.get("/api/v1/tickets/").json()["results"]] == ["before"]
     created = client.post("/api/v1/tickets/", {"subject": "during", "description": "d", "severity": "P2"},
                           format="json")

@@ -3,13 +3,12 @@ endpoint. The route guard at the bottom fails when a new route is added without 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tickets import services
 from tickets.models import Attachment, Message, Ticket, TicketEvent
 from tests.conftest import api_as, login
-from tests.factories import CustomerAdminFactory, CustomerFactory, OrganizationFactory, tier
+from tests.factories import CustomerAdminFactory, CustomerFactory, OrganizationFactory, api_key_for, tier
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +20,9 @@ TENANT_ROUTES = {
     # Walked in tests/onboarding/test_tenancy.py.
     "onboarding:plan", "onboarding:services", "onboarding:engagement", "onboarding:engagement_respond",
     "onboarding:engagement_from_ticket", "onboarding:calendar_feed",
+    # The viewer's own profile and API tokens; another person's token is a 404:
+    # tests/security/test_accounts.py.
+    "accounts:profile", "accounts:api_token_create", "accounts:api_token_revoke",
 }
 NO_TENANT_DATA = {
     "slack-events",  # signed by Slack, not a user's session: tests/slack/test_events.py
@@ -28,6 +30,12 @@ NO_TENANT_DATA = {
     # organisation's ticket is refused: tests/slack/test_commands.py
     "slack-commands",
     "login", "logout", "api-token", "schema", "api-docs", "healthz", "bench-trivial",
+    # django-allauth: each acts on the signed-in person or on a signed link, never on an organisation.
+    *(f"account_{name}" for name in (
+        "login", "logout", "signup", "inactive", "email", "email_verification_sent", "confirm_email",
+        "confirm_login_code", "reauthenticate", "request_reauthentication_code", "confirm_reauthentication_code",
+        "change_password", "set_password", "reset_password", "reset_password_done", "reset_password_from_key",
+        "reset_password_from_key_done")),
 }
 
 
@@ -76,7 +84,7 @@ def test_portal_pages_never_show_or_change_another_organisations_data(client, wo
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
 
 

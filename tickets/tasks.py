@@ -7,3 +7,13 @@ def sla_sweep() -> dict:
     from .sla.sweep import sla_sweep as run
 
     return dict(run())
+
+
+@shared_task(name="tickets.tasks.new_tickets_digest", acks_late=True, ignore_result=True)
+def new_tickets_digest() -> int:
+    """Beat runs this hourly: the queue's people get the P3/P4 tickets of the last whole hour."""
+    from django.utils import timezone
+
+    from .alerts import new_tickets_digest as run
+
+    return run(hour_end=timezone.now().replace(minute=0, second=0, microsecond=0))

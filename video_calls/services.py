@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from common.links import absolute_url
 from notifications.services import notification_enqueue
 
 from .models import CallStatus, Purpose, VideoCall
@@ -30,8 +31,18 @@ def video_call_request(*, requester, purpose: str, preferred_times: str, notes: 
         raise ValidationError({"purpose": "Choose architecture review, onboarding or QBR."})
     if not preferred_times.strip():
         raise ValidationError({"preferred_times": "Tell us when suits you."})
-    return VideoCall.objects.create(organization=organization, requested_by=requester, purpose=purpose,
+    call = VideoCall.objects.create(organization=organization, requested_by=requester, purpose=purpose,
                                     preferred_times=preferred_times.strip(), notes=notes.strip())
+    manager = organization.account_manager
+    if manager is not None and manager.email and manager.is_active:  # they schedule it: tell them now
+        notification_enqueue(
+            key=f"video_call:{call.pk}:requested:email:{manager.email}", channel="email", recipient=manager.email,
+            template="video_call_requested",
+            context={"audience": "staff", "organization": organization.name, "purpose": call.get_purpose_display(),
+                     "requester": requester.get_full_name() or requester.get_username(),
+                     "preferred_times": call.preferred_times, "notes": call.notes,
+                     "admin_url": absolute_url("admin:video_calls_videocall_change", call.pk)})
+    return call
 
 
 def invitation(call: VideoCall) -> str:

@@ -7,10 +7,9 @@ import importlib
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.admin.helpers import AdminForm
-from rest_framework.authtoken.models import Token
 
 from accounts import roles
-from accounts.models import Organization, Severity, User
+from accounts.models import ApiToken, Organization, Severity, User
 from tests.factories import PASSWORD, CustomerFactory, OrganizationFactory, StaffFactory, tier
 
 pytestmark = pytest.mark.django_db
@@ -236,9 +235,12 @@ def test_who_manages_an_organisation_is_a_superusers_call(client, world):
 
 def test_roles_and_tokens_are_superusers_pages_whatever_permissions_a_staff_member_holds(client, world):
     engineer = world["cells"][roles.SUPPORT_ENGINEER]["actor"]
-    engineer.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["auth", "authtoken"]))
+    engineer.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["auth", "authtoken"]),
+                                  *Permission.objects.filter(content_type__model="apitoken"))
     root = User.objects.create_superuser("root", "root@aragora.ai", PASSWORD)
-    Token.objects.create(user=root)
+    from accounts.services import api_token_create
+
+    token, _key = api_token_create(user=root, name="root's")
     group = Group.objects.get(name=roles.SUPPORT_ENGINEER)
     before = set(group.permissions.values_list("pk", flat=True))
     client.force_login(User.objects.get(pk=engineer.pk))
@@ -247,9 +249,12 @@ def test_roles_and_tokens_are_superusers_pages_whatever_permissions_a_staff_memb
     assert response.status_code == 403
     assert set(group.permissions.values_list("pk", flat=True)) == before
     assert client.post("/admin/auth/group/add/", {"name": "Mine", "permissions": [1]}).status_code == 403
-    assert client.get("/admin/authtoken/tokenproxy/").status_code == 403
-    assert client.get(f"/admin/authtoken/tokenproxy/{root.pk}/change/").status_code == 403
-    assert client.post("/admin/authtoken/tokenproxy/add/", {"user": root.pk}).status_code == 403
+    # API tokens (accounts.ApiToken; DRF's clear-text tokens are gone): listing and revoking them
+    # is a superuser's, whatever permissions a staff member holds.
+    assert client.get("/admin/accounts/apitoken/").status_code == 403
+    assert client.get(f"/admin/accounts/apitoken/{token.pk}/change/").status_code == 403
+    assert client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}).status_code == 403
+    assert ApiToken.objects.filter(pk=token.pk).exists()
 
 
 def test_no_role_holds_permissions_over_roles_tokens_or_staff_accounts():
