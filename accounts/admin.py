@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from . import staff_scope
 from .admin_scope import RowScopeMixin
@@ -18,6 +19,16 @@ class SlaTargetInline(admin.TabularInline):
 class TierAdmin(admin.ModelAdmin):
     list_display = ["name", "price", "coverage_hours", "dedicated_support", "uptime_sla", "has_sla", "priority_queue"]
     inlines = [SlaTargetInline]
+    # Typed without a scheme, a link is https (Django 6's default; 5.2 would assume http).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_fieldsets(self, request, obj=None):
+        # The contact channels of the portal's Get help page, together; everything else as before.
+        contact = ["support_email", "hotline_number", "hotline_hours", "community_url", "issues_url", "docs_url"]
+        rest = [name for name in self.get_fields(request, obj) if name not in contact]
+        return [(None, {"fields": rest}),
+                ("Contact channels (portal: Get help)", {"fields": contact,
+                                                         "description": "Blank = the tier does not offer it."})]
 
 
 @admin.register(Severity)

@@ -3,6 +3,7 @@
 The policy tables (tiers, severities, targets) are seeded from the Enterprise Support Guide by
 a data migration and edited in the admin; nothing of it is hard-coded in views.
 """
+import re
 import secrets
 import string
 import zoneinfo
@@ -15,6 +16,8 @@ from django.utils.timezone import now
 
 ACCOUNT_ID_ALPHABET = string.ascii_lowercase + string.digits
 ACCOUNT_ID_PREFIX = "ara_"
+# A dialable number. The guide prints "+1-XXX-XXX-XXXX", a placeholder: shown as it is, not linked.
+HOTLINE_NUMBER = re.compile(r"\+?[0-9][0-9 ().-]{5,38}[0-9]")
 
 
 def new_account_id() -> str:
@@ -51,6 +54,15 @@ class Tier(models.Model):
     escalation_severities = models.JSONField(
         default=list, blank=True, help_text="Severities that climb the escalation ladder by elapsed time."
     )
+    # Where customers on this tier reach us (guide: "Contact Channels"), shown on the portal's
+    # Get help page; blank = the tier does not offer it.
+    support_email = models.EmailField(blank=True, help_text="Support mailbox (Pro: support@, Enterprise: the "
+                                                            "dedicated enterprise-support@ queue).")
+    hotline_number = models.CharField(max_length=40, blank=True, help_text="Emergency hotline (Enterprise).")
+    hotline_hours = models.CharField(max_length=100, blank=True, help_text="When and for what the hotline answers.")
+    community_url = models.URLField(blank=True, verbose_name="community forum URL")
+    issues_url = models.URLField(blank=True, verbose_name="GitHub issues URL")
+    docs_url = models.URLField(blank=True, verbose_name="documentation URL")
 
     class Meta:
         ordering = ["rank"]
@@ -65,6 +77,13 @@ class Tier(models.Model):
             raise ValidationError({"calendar_timezone": "Unknown IANA time zone."})
         if bool(self.business_days) != bool(self.business_start and self.business_end):
             raise ValidationError("Business days and opening hours go together (or neither: 24/7).")
+
+    @property
+    def hotline_dial(self) -> str:
+        """The hotline as a tel: URI's number (+ and digits), or "" when it cannot be dialled."""
+        if not HOTLINE_NUMBER.fullmatch(self.hotline_number or ""):
+            return ""
+        return re.sub(r"[^\d+]", "", self.hotline_number)
 
 
 class Severity(models.Model):

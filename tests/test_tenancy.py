@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 # Every named route, by what it exposes. Routes that hold organisation data are walked below.
 TENANT_ROUTES = {
     "video_calls:list",  # tests/test_video_calls.py
-    "portal:dashboard", "portal:ticket_new", "portal:ticket", "portal:attachment", "portal:ticket_escalate",
+    "portal:dashboard", "portal:ticket_new", "portal:help", "portal:ticket", "portal:attachment", "portal:ticket_escalate",
     "ticket-list", "ticket-detail", "ticket-messages", "ticket-attachments", "ticket-download", "ticket-escalate",
     # Walked in tests/onboarding/test_tenancy.py.
     "onboarding:plan", "onboarding:services", "onboarding:engagement", "onboarding:engagement_respond",
@@ -63,12 +63,14 @@ def _counts():
 @pytest.mark.parametrize("role", ["admin", "member"])
 def test_portal_pages_never_show_or_change_another_organisations_data(client, world, role):
     a, b = world["a"], world["b"]
+    a["org"].slack_channel = "C0SECRETA"
+    a["org"].save()
     login(client, b[role])
     t, att = a["ticket"], a["attachment"]
     before = _counts()
-    for page in ("/", "/?status=all", "/tickets/new/"):
+    for page in ("/", "/?status=all", "/tickets/new/", "/help/", "/?status=all&q=Secret", "/?q=Private+detail"):
         body = client.get(page).content.decode()
-        assert "Secret of a" not in body and a["org"].account_id not in body
+        assert "Secret of a" not in body and a["org"].account_id not in body and "C0SECRETA" not in body
     assert client.get(f"/tickets/{t.pk}/").status_code == 404
     assert client.post(f"/tickets/{t.pk}/", {"body": "intrusion"}).status_code == 404
     assert client.get(f"/tickets/{t.pk}/attachments/{att.pk}/").status_code == 404
@@ -97,6 +99,7 @@ def test_api_endpoints_never_show_or_change_another_organisations_data(world, ro
     for _ in range(2):
         token_client(a["admin"]).get("/api/v1/tickets/")
         token_client(a["admin"]).get(f"/api/v1/tickets/?organization={a['org'].account_id}")
+        token_client(a["admin"]).get("/api/v1/tickets/?q=Secret")
         token_client(b[role]).get("/api/v1/tickets/")
     client = token_client(b[role])
     t, att = a["ticket"], a["attachment"]
@@ -105,6 +108,9 @@ def test_api_endpoints_never_show_or_change_another_organisations_data(world, ro
     listed = client.get("/api/v1/tickets/").json()
     assert {row["organization"] for row in listed["results"]} == {b["org"].account_id}
     assert client.get(f"/api/v1/tickets/?organization={a['org'].account_id}").json()["results"] == []
+    for q in ("Secret", "Private detail", "Reply of a"):
+        found = client.get("/api/v1/tickets/", {"q": q}).json()["results"]
+        assert all(row["organization"] == b["org"].account_id for row in found), q
     for method, url, data in [
         ("get", f"/api/v1/tickets/{t.pk}/", None),
         ("patch", f"/api/v1/tickets/{t.pk}/", {"subject": "pwned"}),

@@ -14,8 +14,9 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 
-from . import list_cache, selectors, services
+from . import list_cache, listing, search, selectors, services
 from .downloads import attachment_response
+from .forms import OpenedRangeForm, check_listing_day
 from .models import Channel, Message, SeverityCode, Status, Ticket
 from .serializers import (
     AttachmentSerializer, AttachmentUploadSerializer, EscalationRequestSerializer, MessageCreateSerializer,
@@ -25,15 +26,48 @@ from .serializers import (
 
 
 class TicketFilter(django_filters.FilterSet):
+    """The list's filters. Applied to the viewer's own tickets (selectors.tickets_visible_to), so
+    none of them can reach another organisation's, or for a member a colleague's, tickets."""
+
+    q = django_filters.CharFilter(
+        method="search", max_length=search.MAX_LENGTH,
+        help_text="Free text over subject, description and public replies (websearch syntax on PostgreSQL: "
+                  "\"quoted phrase\", or, -word; the last word also matches as a prefix). Results come best "
+                  "match first unless `sort` is given. Staff also match internal notes.")
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     severity = django_filters.MultipleChoiceFilter(choices=SeverityCode.choices)
     organization = django_filters.CharFilter(
         field_name="organization__account_id", help_text="Account id (staff; customers see only their own)."
     )
+    requester = django_filters.CharFilter(
+        field_name="requester__username",
+        help_text="Username of who opened the ticket (customer admins: their organisation's people; "
+                  "members see only their own tickets anyway).")
+    opened_from = django_filters.DateFilter(
+        method="opened_range", input_formats=["%Y-%m-%d"], validators=[check_listing_day],
+        help_text="Opened on or after this day (YYYY-MM-DD, UTC).")
+    opened_to = django_filters.DateFilter(
+        method="opened_range", input_formats=["%Y-%m-%d"], validators=[check_listing_day],
+        help_text="Opened on or before this day (YYYY-MM-DD, UTC); not before `opened_from`.")
+    sort = django_filters.ChoiceFilter(
+        method="sorted", choices=listing.sort_choices(),
+        help_text="Order: " + "; ".join(f"`{name}` {meaning.lower()}" for name, meaning in listing.sort_choices())
+                  + ". Default: newest first (best match first with `q`). Ties: newest first.")
 
     class Meta:
         model = Ticket
-        fields = ["status", "severity", "organization"]
+        fields = ["q", "status", "severity", "organization", "requester", "opened_from", "opened_to", "sort"]
+        form = OpenedRangeForm
+
+    def search(self, queryset, name, value):
+        return search.ticket_search(queryset, value, include_internal_notes=self.request.user.is_staff)
+
+    def opened_range(self, queryset, name, value):
+        return (listing.opened_between(queryset, value, None) if name == "opened_from"
+                else listing.opened_between(queryset, None, value))
+
+    def sorted(self, queryset, name, value):
+        return listing.ticket_sort(queryset, value)
 
 
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

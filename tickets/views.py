@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.channels import support_channels_for
 from common.portal import customer_only, form_errors
 
-from . import panels, selectors, services
+from . import listing, panels, selectors, services
 from .downloads import attachment_response
-from .forms import EscalationForm, ReplyForm, TicketForm
-from .models import Channel, Status
+from .forms import EscalationForm, ReplyForm, TicketForm, TicketListForm
+from .models import Channel
 from .serializers import escalation_history
 from .sla import clocks
 
@@ -22,31 +23,32 @@ from .sla import clocks
 @require_GET
 @customer_only
 def dashboard(request):
-    status = request.GET.get("status", "open")
+    form = TicketListForm(request.GET, user=request.user)
     tickets = selectors.tickets_visible_to(request.user).select_related("requester")
-    if status == "open":
-        tickets = tickets.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
-    elif status in Status.values:
-        tickets = tickets.filter(status=status)
+    # Bad input (a date, a 10,000-character search) is shown on the page with a 400, never run.
+    tickets = listing.ticket_list(tickets, **form.cleaned_data) if form.is_valid() else tickets.none()
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
     now = timezone.now()
     for ticket in page.object_list:
         ticket.response_state = clocks.state(ticket, "response", now)
         ticket.resolution_state = clocks.state(ticket, "resolution", now)
+    organization = request.user.organization
     return render(request, "portal/dashboard.html", {
-        "page": page, "status": status, "statuses": Status.choices, "now": now,
-        "organization": request.user.organization,
-        "panels": panels.for_page(panels.DASHBOARD, request, organization=request.user.organization, now=now),
-    })
+        "page": page, "form": form, "columns": listing.sort_columns(form.cleaned_data), "now": now,
+        "organization": organization,
+        # Free opens no tickets here: its (usually empty) list says where to ask instead.
+        "channels": [] if organization.tier.ticket_portal else support_channels_for(organization),
+        "panels": panels.for_page(panels.DASHBOARD, request, organization=organization, now=now),
+    }, status=200 if form.is_valid() else 400)
 
 
 @require_http_methods(["GET", "POST"])
 @customer_only
 def ticket_new(request):
     organization = request.user.organization
-    policy = selectors.policy_for(organization)
     if not organization.tier.ticket_portal:
-        return render(request, "portal/free_tier.html", {"organization": organization, "policy": policy})
+        return _help_page(request)
+    policy = selectors.policy_for(organization)
     form = TicketForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -65,6 +67,22 @@ def ticket_new(request):
             flash.success(request, f"Ticket #{ticket.pk} is open. We will reply here and by email.")
             return redirect("portal:ticket", pk=ticket.pk)
     return render(request, "portal/ticket_new.html", {"form": form, "policy": policy, "organization": organization})
+
+
+@require_GET
+@customer_only
+def help_page(request):
+    return _help_page(request)
+
+
+def _help_page(request):
+    """The tier's channels (accounts.channels); on a tier without the ticket portal (Free) the
+    page that says where its customers get help instead."""
+    organization = request.user.organization
+    return render(request, "portal/help.html" if organization.tier.ticket_portal else "portal/free_tier.html", {
+        "organization": organization, "channels": support_channels_for(organization),
+        "policy": selectors.policy_for(organization),
+    })
 
 
 @require_http_methods(["GET", "POST"])
