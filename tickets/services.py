@@ -2,7 +2,6 @@
 event log is complete whichever channel (portal, API, admin, later email/Slack) made the change."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from slack_connect import outbound as slack_outbound
 from slack_connect.outbound import linked_channel
 
 from . import list_cache, mail_tokens
+from .filenames import safe_filename
 from .sla import clocks, notify
 from .sla.escalation import escalate
 from .sla.policy import policy_for
@@ -444,8 +444,7 @@ def _mail_reply_to_requester(ticket: Ticket, message: Message) -> None:
 
 
 def _clean_filename(name: str) -> str:
-    name = os.path.basename(name.replace("\\", "/")).strip().replace("\x00", "")
-    return name[:255] or "attachment"
+    return safe_filename(name)
 
 
 def check_upload(uploaded_file) -> None:
