@@ -8,11 +8,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import Organization
+from aragora_support.api_errors import state_conflicts
+from aragora_support.parsers import MultiPartParser
 
 from . import list_cache, selectors, services
 from .downloads import attachment_response
@@ -45,6 +46,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "organization", "requester", "assignee", "component"
         )
 
+    def filter_queryset(self, queryset):
+        # The list's filters are for the list: a ticket's own routes (its messages, attachments,
+        # escalation) find it by id alone, whatever ?status= a client carries along.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def list(self, request):
         cached = None
         if list_cache.enabled() and request.accepted_renderer.format == "json":
@@ -73,8 +79,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         values = dict(data.validated_data)
         organization = self._organization_for_create(values.pop("organization", None))
         key = request.headers.get("Idempotency-Key") or None
-        if key and len(key) > 255:
-            raise ValidationError({"Idempotency-Key": "At most 255 characters."})
+        if key and (len(key) > 255 or "\x00" in key):
+            raise ValidationError({"Idempotency-Key": "At most 255 characters, without NUL."})
         ticket, created = services.ticket_create(
             organization=organization, requester=request.user, channel=Channel.API,
             idempotency_key=key, **values,
@@ -107,7 +113,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         if not data.validated_data:
             raise ValidationError({"detail": "Nothing to update."})
-        services.ticket_update(ticket=ticket, actor=request.user, **data.validated_data)
+        with state_conflicts():  # e.g. a transition the ticket's status forbids
+            services.ticket_update(ticket=ticket, actor=request.user, **data.validated_data)
         return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
@@ -122,12 +129,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         data = EscalationRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.escalation_request(ticket=ticket, actor=request.user, reason=data.validated_data["reason"])
+        with state_conflicts():  # resolved, or at the top of its ladder
+            services.escalation_request(ticket=ticket, actor=request.user, reason=data.validated_data["reason"])
         return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
     @extend_schema(methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def messages(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "GET":
@@ -135,15 +143,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Response(MessageSerializer(messages, many=True).data)
         data = MessageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_create(ticket=ticket, author=request.user, **data.validated_data)
+        with state_conflicts():  # a closed ticket takes no reply
+            message = services.message_create(ticket=ticket, author=request.user, **data.validated_data)
         message = Message.objects.select_related("author").get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None,
-            parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
+            parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "GET":
@@ -163,7 +172,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(AttachmentSerializer(attachment, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)])
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/download")
     def download(self, request, pk=None, attachment_id=None):
         ticket = self.get_object()

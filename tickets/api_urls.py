@@ -3,6 +3,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
 
+from aragora_support.parsers import FormParser, JSONParser, MultiPartParser
+
 from .api import TicketViewSet
 
 
@@ -11,6 +13,8 @@ class TokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth-token"
+    authentication_classes = ()  # it takes a password, no credentials (and the schema says so)
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # as ObtainAuthToken's, made safe
 
 router = SimpleRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
