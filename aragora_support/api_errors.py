@@ -1,6 +1,5 @@
 """Every API error is JSON with a readable `detail`; nothing leaks as a 500 page."""
 import logging
-from contextlib import contextmanager
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,26 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
-
-
-class Conflict(exceptions.APIException):
-    """The request is valid but the object's state refuses it (a closed ticket takes no reply)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
-
-
-@contextmanager
-def state_conflicts():
-    """A service refusal that names no field is about the object's state, not the request:
-    409 with its message. A refusal naming a field stays a 400 on that field."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise
-        raise Conflict(" ".join(exc.messages)) from None
 
 
 def not_found(request, exception=None):

@@ -9,7 +9,7 @@ from what it is, so they are added here for every operation rather than view by 
 | 401 | no or bad credentials | operations that need them |
 | 403 | the role may not do this, or a session's CSRF token is missing | authenticated writes |
 | 404 | the object is not visible to the caller, or the page is past the last | detail routes, paged lists |
-| 409 | the object's state refuses it (api_errors.state_conflicts), or a concurrent write won | operations with a body |
+| 409 | the object's state refuses it (common.conflicts), or a concurrent write won | operations with a body |
 | 413 | the body is over its limit (aragora_support.request_guard) | operations with a body |
 | 415 | the body is not JSON, a form or multipart | operations with a body |
 | 429 | throttled | throttled views |
@@ -17,7 +17,7 @@ from what it is, so they are added here for every operation rather than view by 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 
-from .fields import StrictCharField, StrictInput, StrictSlugRelatedField
+from common.fields import StrictCharField, StrictInput, StrictSlugRelatedField
 
 ERROR = {
     "type": "object",
@@ -34,7 +34,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class AutoSchema(SpectacularAutoSchema):
-    # What aragora_support.fields enforces is stated in the schema too.
+    # What common.fields enforces is stated in the schema too.
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(serializer, StrictInput):

@@ -8,7 +8,7 @@
 - A NUL character in the path, the query, a cookie or a form field is a 400. PostgreSQL cannot
   store or even compare text holding NUL, so every lookup or filter fed one (an admin changelist
   filter, a feed secret, a ticket filter) failed with a 500. One check here covers them all;
-  JSON bodies are checked by aragora_support.parsers.
+  JSON bodies are checked by common.parsers.
 - A form body Django cannot parse (too many fields, no boundary, over the field limit) is a 400
   or 413 here rather than an exception in the middle of a view.
 """

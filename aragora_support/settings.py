@@ -125,7 +125,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only (the schema's types are JSON's: a form cannot say null, false or 0); the views
     # that take files or a password form name their own parsers.
-    "DEFAULT_PARSER_CLASSES": ["aragora_support.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "aragora_support.pagination.PageSizePagination",
     "DEFAULT_SCHEMA_CLASS": "aragora_support.openapi.AutoSchema",  # adds the error responses

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from aragora_support.fields import StrictCharField
+from common.fields import StrictCharField
 
 from .models import SlackEvent, SlackThread
 

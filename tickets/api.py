@@ -12,8 +12,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import Organization
-from aragora_support.api_errors import state_conflicts
-from aragora_support.parsers import MultiPartParser
+from common.conflicts import state_conflicts
+from common.parsers import MultiPartParser
 
 from . import list_cache, selectors, services
 from .downloads import attachment_response

@@ -3,7 +3,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
 
-from aragora_support.parsers import FormParser, JSONParser, MultiPartParser
+from common.parsers import FormParser, JSONParser, MultiPartParser
 
 from .api import TicketViewSet
 

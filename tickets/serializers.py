@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aragora_support.fields import StrictBooleanField, StrictCharField, StrictInput, StrictSlugRelatedField
+from common.fields import StrictBooleanField, StrictCharField, StrictInput, StrictSlugRelatedField
 
 from .models import (
     Attachment, Component, Environment, EventKind, Message, Queue, SeverityCode, Status, Ticket, TicketEvent,
