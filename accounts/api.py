@@ -2,7 +2,7 @@
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -48,10 +48,9 @@ class TokenView(APIView):
     throttle_classes = [ClientAddressThrottle]
     throttle_scope = "auth-token"
 
-    @extend_schema(request=TokenRequest, responses={
-        200: TokenCreated, 400: OpenApiResponse(description="Wrong credentials, or too many tokens held."),
-        429: OpenApiResponse(description="Throttled, or locked out after failed attempts: see Retry-After."),
-    }, auth=[])
+    # The error responses (400: wrong credentials or too many tokens; 429: throttled or locked
+    # out, with Retry-After) and their shapes are added for every operation by aragora_support.openapi.
+    @extend_schema(request=TokenRequest, responses={200: TokenCreated}, auth=[])
     def post(self, request):
         data = TokenRequest(data=request.data)
         data.is_valid(raise_exception=True)

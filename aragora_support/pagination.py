@@ -5,44 +5,59 @@ for staff means every ticket there is (7 ms at 100k tickets, growing with the ta
 page reads `page_size + 1` rows to know whether a next page exists; the exact total is
 computed only when the client asks for it with `?count=true`.
 """
+import re
 from collections import OrderedDict
 
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII only: int() would take "１２" and " 12 "
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
 class PageSizePagination(BasePagination):
     page_size = 50
     max_page_size = 200
+    # Deeper than this, OFFSET pagination costs more than any client should ask of it (and the
+    # offset of page 9223372036854775807 overflowed PostgreSQL's bigint: a 500).
+    max_page = 1_000_000
     page_query_param = "page"
     page_size_query_param = "page_size"
     count_query_param = "count"
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self.page_size_value = self._positive_int(request.query_params.get(self.page_size_query_param),
-                                                  self.page_size, cap=self.max_page_size)
-        self.page = self._positive_int(request.query_params.get(self.page_query_param), 1)
+        params = request.query_params
+        self.page_size_value = self._number(params, self.page_size_query_param, self.page_size, self.max_page_size)
+        self.page = self._number(params, self.page_query_param, 1, self.max_page)
+        want_count = self._flag(params, self.count_query_param)
         offset = (self.page - 1) * self.page_size_value
         rows = list(queryset[offset:offset + self.page_size_value + 1])
         if not rows and self.page > 1:
             raise NotFound("Invalid page: past the last page.")
         self.has_next = len(rows) > self.page_size_value
-        want_count = request.query_params.get(self.count_query_param, "").lower() in ("1", "true", "yes")
         self.count = queryset.count() if want_count else None
         return rows[: self.page_size_value]
 
+    # A value outside the documented range is a 400 naming the range, never silently replaced:
+    # a client asking for 500 rows and getting 200 would think it had them all.
     @staticmethod
-    def _positive_int(raw, default, cap=None):
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
+    def _number(params, name, default, maximum):
+        raw = params.get(name)
+        if raw is None:
             return default
-        if value < 1:
-            return default
-        return min(value, cap) if cap else value
+        if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+            raise ValidationError({name: [f"Must be a whole number from 1 to {maximum}."]})
+        return int(raw)
+
+    @staticmethod
+    def _flag(params, name):
+        raw = params.get(name, "false").lower()
+        if raw not in _TRUE | _FALSE:
+            raise ValidationError({name: ["Must be true or false."]})
+        return raw in _TRUE
 
     def _link(self, page):
         url = self.request.build_absolute_uri()
@@ -54,7 +69,7 @@ class PageSizePagination(BasePagination):
         body = OrderedDict()
         if self.count is not None:
             body["count"] = self.count
-        body["next"] = self._link(self.page + 1) if self.has_next else None
+        body["next"] = self._link(self.page + 1) if self.has_next and self.page < self.max_page else None
         body["previous"] = self._link(self.page - 1) if self.page > 1 else None
         body["results"] = data
         return Response(body)
@@ -74,7 +89,8 @@ class PageSizePagination(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {"name": self.page_query_param, "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1}, "description": "Page number, from 1."},
+             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page},
+             "description": f"Page number, from 1 to {self.max_page}; past the last page is a 404."},
             {"name": self.page_size_query_param, "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "default": self.page_size},
              "description": f"Results per page (default {self.page_size}, at most {self.max_page_size})."},

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aragora_support.request_guard.RequestGuardMiddleware",  # before anything reads the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,8 +176,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
 
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Request bodies (docs/security.md, "Hostile input"): a view that takes files takes
+# ATTACHMENT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE, any other at most DATA_UPLOAD_MAX_MEMORY_SIZE;
+# larger is a 413 on its Content-Length, unread. Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE spool to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+UPLOAD_VIEW_NAMES = ["portal:ticket_new", "portal:ticket", "ticket-attachments"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -184,9 +189,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only (the schema's types are JSON's: a form cannot say null, false or 0); the views
+    # that take files or a password form name their own parsers.
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "aragora_support.pagination.PageSizePagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "aragora_support.openapi.AutoSchema",  # adds the error responses
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "aragora_support.api_errors.exception_handler",
@@ -205,9 +213,13 @@ REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # DRF's stock throttles follow the 
 # --- end client addresses ------------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aragora Support API",
-    "DESCRIPTION": "Tickets, messages and attachments of the Aragora support portal.",
+    "DESCRIPTION": "Tickets, messages and attachments of the Aragora support portal. Text never holds "
+                   "NUL (U+0000): a request carrying one, anywhere, is a 400.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so what a request must carry (a non-empty subject)
+    # is stated apart from what a response holds.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files: the docs page works without reaching a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

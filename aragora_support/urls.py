@@ -14,6 +14,8 @@ admin.site.index_title = "Queues, organisations and policy"
 # The queue is wide (due-time columns); the app sidebar would push them off screen.
 admin.site.enable_nav_sidebar = False
 
+handler404 = "aragora_support.api_errors.not_found"  # JSON under /api/, the portal's page elsewhere
+
 urlpatterns = [
     path("", include("tickets.urls", namespace="portal")),
     path("", include("onboarding.urls", namespace="onboarding")),

@@ -262,11 +262,7 @@ def test_page_links_keep_the_search_filters_and_sort(client, customer):
     ("status=bogus", "Select a valid choice."),
     ("severity=P9", "Select a valid choice."),
     ("q=" + "x" * 10_000, "Ensure this value has at most 200 characters (it has 10000)."),
-    ("q=ab%00cd", "Null characters are not allowed."),
-    ("sort=opened%00", "Null characters are not allowed."),
-    ("opened_from=2026-01-01%00", "Enter a valid date."),
     ("requester=abc", "Select a valid choice."),
-    ("requester=%00", "Null characters are not allowed."),
 ])
 def test_bad_filters_show_a_message_on_the_page_with_a_400(client, customer_admin, query, message):
     TicketFactory(requester=customer_admin, subject="Should not be listed")
@@ -280,14 +276,11 @@ def test_bad_filters_show_a_message_on_the_page_with_a_400(client, customer_admi
 
 @pytest.mark.parametrize("query, field", [
     ("q=" + "x" * 10_000, "q"),
-    ("q=ab%00cd", "q"),
     ("opened_from=2026-02-30", "opened_from"),
-    ("opened_to=0001-01-01", "opened_to"),
     ("opened_from=2026-03-10&opened_to=2026-03-01", "opened_to"),
-    ("sort=%00", "sort"),
-    ("requester=a%00b", "requester"),
 ])
 def test_bad_filters_in_the_api_are_a_400_naming_the_field(customer, query, field):
+    # (NUL in any parameter is refused before any view, by the request guard: test_hostile_input.py)
     TicketFactory(requester=customer)
     response = api_as(customer).get(f"/api/v1/tickets/?{query}")
     assert response.status_code == 400 and field in response.json(), response.json()

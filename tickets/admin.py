@@ -192,7 +192,7 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit() and len(value) < 19:  # "²".isdigit(); bigint
             return queryset.filter(assignee_id=int(value))
         return queryset
 

@@ -1,6 +1,7 @@
 """REST API for tickets, their messages and attachments. Thin: reads come from selectors,
 writes go through services, and tenancy is the selectors' scoping (404 outside it)."""
 import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -8,21 +9,39 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import Organization
+from common.conflicts import state_conflicts
+from common.parsers import MultiPartParser
 
 from . import list_cache, listing, search, selectors, services
 from .downloads import attachment_response
-from .forms import OpenedRangeForm, check_listing_day
+from .forms import OpenedRangeForm
 from .models import Channel, Message, SeverityCode, Status, Ticket
 from .serializers import (
     AttachmentSerializer, AttachmentUploadSerializer, EscalationRequestSerializer, MessageCreateSerializer,
     MessageSerializer,
     TicketCreateSerializer, TicketSerializer, TicketUpdateSerializer, ticket_rows, ticket_values,
 )
+
+
+class _DayField(forms.DateField):
+    """A day as the schema says (YYYY-MM-DD); present but empty is refused, not ignored."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError("Enter a date as YYYY-MM-DD, or leave the parameter out.")
+        return super().clean(value)
+
+
+class _DayFilter(django_filters.DateFilter):
+    field_class = _DayField
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -43,12 +62,9 @@ class TicketFilter(django_filters.FilterSet):
         field_name="requester__username",
         help_text="Username of who opened the ticket (customer admins: their organisation's people; "
                   "members see only their own tickets anyway).")
-    opened_from = django_filters.DateFilter(
-        method="opened_range", input_formats=["%Y-%m-%d"], validators=[check_listing_day],
-        help_text="Opened on or after this day (YYYY-MM-DD, UTC).")
-    opened_to = django_filters.DateFilter(
-        method="opened_range", input_formats=["%Y-%m-%d"], validators=[check_listing_day],
-        help_text="Opened on or before this day (YYYY-MM-DD, UTC); not before `opened_from`.")
+    opened_from = _DayFilter(method="opened_range", help_text="Opened on or after this day (YYYY-MM-DD, UTC).")
+    opened_to = _DayFilter(method="opened_range",
+                           help_text="Opened on or before this day (YYYY-MM-DD, UTC); not before `opened_from`.")
     sort = django_filters.ChoiceFilter(
         method="sorted", choices=listing.sort_choices(),
         help_text="Order: " + "; ".join(f"`{name}` {meaning.lower()}" for name, meaning in listing.sort_choices())
@@ -63,8 +79,11 @@ class TicketFilter(django_filters.FilterSet):
         return search.ticket_search(queryset, value, include_internal_notes=self.request.user.is_staff)
 
     def opened_range(self, queryset, name, value):
-        return (listing.opened_between(queryset, value, None) if name == "opened_from"
-                else listing.opened_between(queryset, None, value))
+        # Any date the schema allows is a valid bound; one outside the years tickets can have
+        # bounds nothing (and is never turned into a datetime that would overflow).
+        if name == "opened_from":
+            return listing.opened_between(queryset, value, None) if value >= listing.FIRST_DAY else queryset
+        return listing.opened_between(queryset, None, value) if value <= listing.LAST_DAY else queryset
 
     def sorted(self, queryset, name, value):
         return listing.ticket_sort(queryset, value)
@@ -78,6 +97,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return selectors.tickets_visible_to(self.request.user).select_related(
             "organization", "requester", "assignee", "component"
         )
+
+    def filter_queryset(self, queryset):
+        # The list's filters are for the list: a ticket's own routes (its messages, attachments,
+        # escalation) find it by id alone, whatever ?status= a client carries along.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def list(self, request):
         cached = None
@@ -107,8 +131,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         values = dict(data.validated_data)
         organization = self._organization_for_create(values.pop("organization", None))
         key = request.headers.get("Idempotency-Key") or None
-        if key and len(key) > 255:
-            raise ValidationError({"Idempotency-Key": "At most 255 characters."})
+        if key and (len(key) > 255 or "\x00" in key):
+            raise ValidationError({"Idempotency-Key": "At most 255 characters, without NUL."})
         ticket, created = services.ticket_create(
             organization=organization, requester=request.user, channel=Channel.API,
             idempotency_key=key, **values,
@@ -141,7 +165,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         if not data.validated_data:
             raise ValidationError({"detail": "Nothing to update."})
-        services.ticket_update(ticket=ticket, actor=request.user, **data.validated_data)
+        with state_conflicts():  # e.g. a transition the ticket's status forbids
+            services.ticket_update(ticket=ticket, actor=request.user, **data.validated_data)
         return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
@@ -156,12 +181,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         data = EscalationRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.escalation_request(ticket=ticket, actor=request.user, reason=data.validated_data["reason"])
+        with state_conflicts():  # resolved, or at the top of its ladder
+            services.escalation_request(ticket=ticket, actor=request.user, reason=data.validated_data["reason"])
         return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
     @extend_schema(methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def messages(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "GET":
@@ -169,15 +195,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Response(MessageSerializer(messages, many=True).data)
         data = MessageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_create(ticket=ticket, author=request.user, **data.validated_data)
+        with state_conflicts():  # a closed ticket takes no reply
+            message = services.message_create(ticket=ticket, author=request.user, **data.validated_data)
         message = Message.objects.select_related("author").get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None,
-            parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
+            parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "GET":
@@ -197,7 +224,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(AttachmentSerializer(attachment, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)])
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/download")
     def download(self, request, pk=None, attachment_id=None):
         ticket = self.get_object()

@@ -15,6 +15,7 @@ process would leave the others' pages stale. So it is on only when settings.TICK
 import hashlib
 import logging
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -49,7 +50,8 @@ class Lookup:
         else:
             scope = f"org{user.organization_id}" + ("" if user.is_customer_admin else f":user{user.pk}")
             self.generation_key = _org_key(user.organization_id)
-        query = "&".join(sorted(f"{k}={v}" for k, values in request.query_params.lists() for v in values))
+        # Encoded, not joined raw: "a=1%26b%3D2" and "a=1&b=2" are different queries, so different pages.
+        query = urlencode(sorted((k, v) for k, values in request.query_params.lists() for v in values))
         # SLA states move with the clock, not only with writes: a page is good for its minute.
         minute = int(time.time() // 60)
         digest = hashlib.blake2b(f"{request.get_host()}?{query}@{minute}".encode(), digest_size=16).hexdigest()

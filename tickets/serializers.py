@@ -6,6 +6,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import StrictBooleanField, StrictCharField, StrictInput, StrictSlugRelatedField
+
 from .models import (
     Attachment, Component, Environment, EventKind, Message, Queue, SeverityCode, Status, Ticket, TicketEvent,
 )
@@ -118,38 +120,39 @@ def escalation_history(ticket_ids) -> dict[int, list[dict]]:
     return out
 
 
-class EscalationRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Why this needs escalating.")
+class EscalationRequestSerializer(StrictInput, serializers.Serializer):
+    reason = StrictCharField(max_length=2000, help_text="Why this needs escalating.")
 
 
-class TicketCreateSerializer(serializers.Serializer):
-    organization = serializers.CharField(
+class TicketCreateSerializer(StrictInput, serializers.Serializer):
+    organization = StrictCharField(
         required=False, help_text="Account id (ara_...). Staff must give it; customers may omit it."
     )
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    subject = StrictCharField(max_length=200)
+    description = StrictCharField()
     severity = serializers.ChoiceField(choices=SeverityCode.choices)
     environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.PRODUCTION)
-    affected_users = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    business_impact = serializers.CharField(required=False, allow_blank=True, default="")
-    already_tried = serializers.CharField(required=False, allow_blank=True, default="")
-    component = serializers.SlugRelatedField(
+    affected_users = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    business_impact = StrictCharField(required=False, allow_blank=True, default="")
+    already_tried = StrictCharField(required=False, allow_blank=True, default="")
+    component = StrictSlugRelatedField(
         slug_field="name", queryset=Component.objects.all(), required=False, allow_null=True, default=None,
-        help_text="The platform component affected (see the schema's list), if known.")
+        list_in_schema=True, help_text="The platform component affected (see the schema's list), if known.")
 
 
-class TicketUpdateSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=200, required=False)
+class TicketUpdateSerializer(StrictInput, serializers.Serializer):
+    min_fields = 1
+    subject = StrictCharField(max_length=200, required=False)
     severity = serializers.ChoiceField(choices=SeverityCode.choices, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     environment = serializers.ChoiceField(choices=Environment.choices, required=False)
-    affected_users = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    business_impact = serializers.CharField(required=False, allow_blank=True)
-    already_tried = serializers.CharField(required=False, allow_blank=True)
+    affected_users = StrictCharField(max_length=100, required=False, allow_blank=True)
+    business_impact = StrictCharField(required=False, allow_blank=True)
+    already_tried = StrictCharField(required=False, allow_blank=True)
     queue = serializers.ChoiceField(choices=Queue.choices, required=False)
-    assignee = serializers.SlugRelatedField(
+    assignee = StrictSlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
-        required=False, allow_null=True,
+        required=False, allow_null=True, help_text="Username of an active staff member; null unassigns.",
     )
 
 
@@ -163,9 +166,9 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author", "by_staff", "created_at"]
 
 
-class MessageCreateSerializer(serializers.Serializer):
-    body = serializers.CharField()
-    is_internal = serializers.BooleanField(default=False, help_text="Internal note (staff only).")
+class MessageCreateSerializer(StrictInput, serializers.Serializer):
+    body = StrictCharField()
+    is_internal = StrictBooleanField(default=False, help_text="Internal note (staff only).")
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -183,6 +186,6 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class AttachmentUploadSerializer(StrictInput, serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, help_text="Checked for size by the service.")
     message = serializers.IntegerField(required=False, help_text="Id of a message of this ticket.")

@@ -2,7 +2,6 @@
 event log is complete whichever channel (portal, API, admin, later email/Slack) made the change."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from accounts.roles import require_staff
 from notifications.services import notification_enqueue_many
 
 from . import events
+from .filenames import safe_filename
 from .sla import clocks, notify
 from .sla.escalation import escalate
 from .sla.policy import policy_for
@@ -435,8 +435,7 @@ def message_create(*, ticket: Ticket, author, body: str, is_internal: bool = Fal
 
 
 def _clean_filename(name: str) -> str:
-    name = os.path.basename(name.replace("\\", "/")).strip().replace("\x00", "")
-    return name[:255] or "attachment"
+    return safe_filename(name)
 
 
 def check_upload(uploaded_file) -> None:

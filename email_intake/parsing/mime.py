@@ -4,12 +4,13 @@ from __future__ import annotations
 import email.utils
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
 
+from tickets.filenames import safe_filename
+
 from .decode import base64_size, decoded
-from .headers import _WS, _Headers, _clean_text, _decode_encoded_words, _fix_surrogates, decode_bytes
+from .headers import _Headers, _clean_text, _decode_encoded_words, _fix_surrogates, decode_bytes
 from .html import html_to_text
 from .limits import MAX_DEPTH, MAX_FILENAME_BYTES, MAX_PARTS, SPOOL_MAX_MEMORY
 from .results import Attachment
@@ -179,31 +180,14 @@ def _part_text(part: Message, walk: _Walk) -> str:
     return text
 
 
-_UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
-
-
 def sanitize_filename(name: str | None) -> str:
-    """A file name safe to store and show: no directories, no control characters, bounded."""
+    """A file name safe to store and show (tickets.filenames), after decoding what mail encodes."""
     if not name:
         return "attachment"
     name = _clean_text(name)
     if "=?" in name:  # RFC 2047 inside a parameter: not standard, but Outlook and Gmail do it
         name = _decode_encoded_words(name)
-    name = unicodedata.normalize("NFC", name)
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE_FILENAME.sub("_", name)
-    name = _WS.sub(" ", name).strip().lstrip(".").strip()
-    if not name or set(name) <= {".", "_", " "}:
-        return "attachment"
-    if len(name.encode("utf-8")) > MAX_FILENAME_BYTES:
-        stem, dot, ext = name.rpartition(".")
-        if not dot or len(ext) > 16:
-            stem, ext = name, ""
-        suffix = f".{ext}" if ext else ""
-        budget = MAX_FILENAME_BYTES - len(suffix.encode("utf-8"))
-        stem = stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip()
-        name = stem + suffix
-    return name
+    return safe_filename(name, max_bytes=MAX_FILENAME_BYTES)
 
 
 def _filename(part: Message) -> str | None:

@@ -153,7 +153,8 @@ def test_profile_refuses_an_unknown_time_zone_and_saves_nothing(client, customer
     login(client, customer)
     response = client.post("/accounts/profile/", {**PROFILE, "timezone": zone})
     assert response.status_code == 400
-    assert "Select a valid choice." in response.content.decode()
+    # NUL is refused for every form by the request guard, before the form sees it.
+    assert ("Nothing was saved" if "\x00" in zone else "Select a valid choice.") in response.content.decode()
     customer.refresh_from_db()
     assert (customer.first_name, customer.timezone, customer.notify_staff_reply) == ("", "", True)
 
