@@ -17,10 +17,12 @@ urlpatterns = [
     path("", include("tickets.urls", namespace="portal")),
     path("", include("onboarding.urls", namespace="onboarding")),
     path("", include("video_calls.urls", namespace="video_calls")),
+    path("", include("feedback.urls", namespace="feedback")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tickets.api_urls")),
+    path("api/v1/", include("feedback.api_urls")),  # the team's figures (GET /api/v1/metrics/)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("integrations/slack/events/", slack_views.slack_events, name="slack-events"),

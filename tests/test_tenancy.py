@@ -21,6 +21,10 @@ TENANT_ROUTES = {
     # Walked in tests/onboarding/test_tenancy.py.
     "onboarding:plan", "onboarding:services", "onboarding:engagement", "onboarding:engagement_respond",
     "onboarding:engagement_from_ticket", "onboarding:calendar_feed",
+    # Walked in tests/feedback/test_tenancy.py (the signed links there too: a link answers only
+    # the survey it was made for).
+    "feedback:feature_requests", "feedback:figures", "feedback:figures_csv", "feedback:rate", "feedback:nps",
+    "metrics",
 }
 NO_TENANT_DATA = {
     "slack-events",  # signed by Slack, not a user's session: tests/slack/test_events.py
