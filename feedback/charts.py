@@ -4,6 +4,8 @@ takes the metrics reader's (month, figures) rows, returns SVG text; no Django, n
 SVG is static, so it prints and works with JavaScript off)."""
 from __future__ import annotations
 
+import re
+
 import pygal
 from pygal.style import Style
 
@@ -30,8 +32,13 @@ def _labels(months) -> list[str]:
     return [month.strftime("%b %Y") for month, _ in months]
 
 
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
+
+
 def _render(chart) -> str:
-    return chart.render(is_unicode=True)
+    # pygal always embeds a script with its config (for tooltips); the charts are read, printed
+    # and put in PDFs, and a Content-Security-Policy would refuse inline script anyway.
+    return _SCRIPT.sub("", chart.render(is_unicode=True))
 
 
 def durations_chart(months, part: str, title: str) -> str:
