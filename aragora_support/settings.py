@@ -202,6 +202,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Planned maintenance: customers' channels are reminded this long before a window starts.
 MAINTENANCE_REMINDER_MINUTES = env.int("MAINTENANCE_REMINDER_MINUTES", default=60)
+# Feedback: the team's figures are kept this long once computed (a year over a million tickets
+# takes seconds to rank); 0 computes every request afresh. docs/feedback.md.
+FEEDBACK_METRICS_CACHE_SECONDS = env.int("FEEDBACK_METRICS_CACHE_SECONDS", default=300)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # SLA: share of a target used at which a clock is "at risk" (and staff are warned).

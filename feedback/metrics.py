@@ -28,6 +28,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Count, F, Field, Q
 from django.db.models.functions import TruncMonth
@@ -147,20 +149,11 @@ def _round(value):
 
 # --- counts --------------------------------------------------------------------------------------
 
-def _volume(scope: Scope, monthly: bool) -> dict:
+def _tickets(scope: Scope, monthly: bool, now: dt.datetime) -> tuple[dict, dict]:
+    """Volume and SLA attainment from one scan of the period's tickets:
+    ({month or None: {"by_severity", "by_channel"}}, {month or None: {(tier, severity, clock): counts}})."""
     tickets = _narrow(_window(Ticket.objects.all(), "created_at", scope), scope, via_organization=True)
-    out: dict = defaultdict(lambda: {"by_severity": dict.fromkeys(SeverityCode.values, 0),
-                                     "by_channel": dict.fromkeys(Channel.values, 0)})
-    for field, key in (("severity", "by_severity"), ("channel", "by_channel")):
-        for row in _by(tickets, "created_at" if monthly else None, field).annotate(n=Count("pk")).order_by():
-            out[_month(row, monthly)][key][row[field]] = row["n"]
-    return out
-
-
-def _sla(scope: Scope, monthly: bool, now: dt.datetime) -> dict:
-    """{month or None: {(tier code, severity, clock): {"met", "breached", "open"}}}"""
-    tickets = _narrow(_window(Ticket.objects.all(), "created_at", scope), scope, via_organization=True)
-    aggregates = {}
+    aggregates = {"n": Count("pk")}
     for clock, (due, stop, pauses) in CLOCKS.items():
         has = Q(**{f"{due}__isnull": False})
         stopped = Q(**{f"{stop}__isnull": False})
@@ -170,15 +163,20 @@ def _sla(scope: Scope, monthly: bool, now: dt.datetime) -> dict:
         aggregates[f"{clock}__breached"] = Count("pk", filter=(has & stopped & Q(**{f"{stop}__gt": F(due)}))
                                                  | (running & ~paused & Q(**{f"{due}__lte": now})))
         aggregates[f"{clock}__open"] = Count("pk", filter=running & (paused | Q(**{f"{due}__gt": now})))
-    rows = _by(tickets, "created_at" if monthly else None, "organization__tier__code", "severity") \
+    rows = _by(tickets, "created_at" if monthly else None, "organization__tier__code", "severity", "channel") \
         .annotate(**aggregates).order_by()
-    out: dict = defaultdict(dict)
+    volume: dict = defaultdict(_empty_volume)
+    sla: dict = defaultdict(dict)
     for row in rows:
+        key = _month(row, monthly)
+        volume[key]["by_severity"][row["severity"]] += row["n"]
+        volume[key]["by_channel"][row["channel"]] += row["n"]
         for clock in CLOCKS:
             counts = {state: row[f"{clock}__{state}"] for state in ("met", "breached", "open")}
             if any(counts.values()):
-                out[_month(row, monthly)][(row["organization__tier__code"], row["severity"], clock)] = counts
-    return out
+                _add_counts(sla[key].setdefault((row["organization__tier__code"], row["severity"], clock), {}),
+                            counts)
+    return volume, sla
 
 
 def _counts(qs, time_field: str, monthly: bool, **aggregates) -> dict:
@@ -249,8 +247,9 @@ def _durations(scope: Scope, monthly: bool) -> dict:
 
 
 def _parts(scope: Scope, monthly: bool, now: dt.datetime) -> dict:
-    return {"volume": _volume(scope, monthly), "sla": _sla(scope, monthly, now), **_durations(scope, monthly),
-            "csat": _csat(scope, monthly), "nps": _nps(scope, monthly), "reopens": _reopens(scope, monthly)}
+    volume, sla = _tickets(scope, monthly, now)
+    return {"volume": volume, "sla": sla, **_durations(scope, monthly), "csat": _csat(scope, monthly),
+            "nps": _nps(scope, monthly), "reopens": _reopens(scope, monthly)}
 
 
 def _figures(parts: dict, key) -> dict:
@@ -287,17 +286,40 @@ def _totals(parts: dict, scope: Scope) -> dict:
     return total
 
 
-def compute(scope: Scope, *, now: dt.datetime | None = None) -> dict:
-    """The figures of the whole period (the API's answer)."""
-    return _figures(_parts(scope, False, now or timezone.now()), None)
+def _cached(kind: str, scope: Scope, now: dt.datetime, fresh: bool, build):
+    """The figures are a report, not a ledger: a computed answer is kept for
+    FEEDBACK_METRICS_CACHE_SECONDS (a window of the clock, the same for every reader), because a
+    year over a million tickets costs seconds of sorting (docs/performance.md). 0 turns it off."""
+    ttl = getattr(settings, "FEEDBACK_METRICS_CACHE_SECONDS", 0)
+    if fresh or not ttl:
+        return build()
+    key = (f"feedback.metrics:1:{kind}:{scope.start}:{scope.end}:{scope.tier_id}:{scope.organization_id}:"
+           f"{int(now.timestamp() // ttl)}")
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, ttl)
+    return value
 
 
-def report(scope: Scope, *, now: dt.datetime | None = None) -> tuple[dict, list[tuple[dt.date, dict]]]:
+def compute(scope: Scope, *, now: dt.datetime | None = None, fresh: bool = False) -> dict:
+    """The figures of the whole period (the API's answer). `fresh`: never from the cache."""
+    now = now or timezone.now()
+    return _cached("compute", scope, now, fresh, lambda: _figures(_parts(scope, False, now), None))
+
+
+def report(scope: Scope, *, now: dt.datetime | None = None,
+           fresh: bool = False) -> tuple[dict, list[tuple[dt.date, dict]]]:
     """(the period's figures, each month's figures): the dashboard, the portal page and the CSV.
     Months cut by the period's ends count only their days inside it."""
-    parts = _parts(scope, True, now or timezone.now())
-    months = [(month, _figures(parts, month)) for month in scope.months()]
-    return _figures(_totals(parts, scope), None), months
+    now = now or timezone.now()
+
+    def build():
+        parts = _parts(scope, True, now)
+        months = [(month, _figures(parts, month)) for month in scope.months()]
+        return _figures(_totals(parts, scope), None), months
+
+    return _cached("report", scope, now, fresh, build)
 
 
 # --- flat rows (CSV, reviews, chart series) ------------------------------------------------------

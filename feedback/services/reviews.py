@@ -22,11 +22,11 @@ def monthly_review_freeze(*, today: dt.date | None = None, now: dt.datetime | No
         return existing
     now = now or timezone.now()
     scope = metrics.Scope(first, last)
-    by_tier = {tier.code: metrics.compute(metrics.Scope(first, last, tier_id=tier.pk), now=now)
+    by_tier = {tier.code: metrics.compute(metrics.Scope(first, last, tier_id=tier.pk), now=now, fresh=True)
                for tier in Tier.objects.filter(ticket_portal=True)}
     try:
         with transaction.atomic():
-            return MonthlyReview.objects.create(month=first, figures=metrics.compute(scope, now=now),
+            return MonthlyReview.objects.create(month=first, figures=metrics.compute(scope, now=now, fresh=True),
                                                 by_tier=by_tier, frozen_at=now)
     except IntegrityError:  # two beats at once: the other froze it
         return MonthlyReview.objects.get(month=first)

@@ -13,6 +13,12 @@ def at(*args):
     return dt.datetime(*args, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _figures_computed_afresh(settings):
+    # Each test reads figures right after writing them; tests/feedback/test_metrics.py tests the cache.
+    settings.FEEDBACK_METRICS_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def team(db):
     """An engineer, their engineering lead, and an account manager."""

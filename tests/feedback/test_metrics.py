@@ -185,10 +185,22 @@ def test_an_empty_period_has_no_figures_rather_than_zeros(db):
 def test_the_reader_asks_the_database_a_fixed_number_of_queries_whatever_the_months(march, django_assert_num_queries):
     from django.db import connection
 
-    # Six counts, and per duration figure one grouped and one total percentile query (on SQLite
-    # one per value column: the sorted-values fallback).
-    expected = 10 if connection.vendor == "postgresql" else 14
+    # Four counts (one scan of the tickets for volume and SLA), and per duration figure one grouped
+    # and one total percentile query (on SQLite one per value column: the sorted-values fallback).
+    expected = 8 if connection.vendor == "postgresql" else 12
     for months in (1, 12, 24):
         start = (dt.date(2026, 4, 1) - dt.timedelta(days=31 * months)).replace(day=1)
         with django_assert_num_queries(expected):
             metrics.report(metrics.Scope(start, dt.date(2026, 3, 31)), now=NOW)
+
+
+def test_computed_figures_are_kept_for_the_cache_window_and_then_read_again(march, settings,
+                                                                            django_assert_num_queries):
+    settings.FEEDBACK_METRICS_CACHE_SECONDS = 300
+    first = metrics.compute(MARCH, now=NOW)
+    with django_assert_num_queries(0):
+        assert metrics.compute(MARCH, now=NOW + dt.timedelta(seconds=10)) == first
+    TicketRating.objects.filter(score=5).update(score=1)
+    assert metrics.compute(MARCH, now=NOW + dt.timedelta(seconds=10))["csat"]["satisfied"] == 2
+    assert metrics.compute(MARCH, now=NOW + dt.timedelta(seconds=300))["csat"]["satisfied"] == 1
+    assert metrics.compute(MARCH, now=NOW, fresh=True)["csat"]["satisfied"] == 1
