@@ -23,9 +23,10 @@ SEVERITY_COLOURS = ("#b42318", "#c4320a", "#8a6100", "#475467")
 
 
 def _config(title: str, **extra) -> dict:
-    return dict(title=title, style=STYLE, js=[], disable_xml_declaration=True, width=640, height=300,
+    return dict(title=title, style=STYLE, js=[], disable_xml_declaration=True, width=640, height=330,
                 legend_at_bottom=True, legend_at_bottom_columns=4, show_y_guides=True, truncate_label=-1,
-                no_data_text="No data for this period", margin=12, spacing=8, **extra)
+                truncate_legend=-1, no_data_text="No data for this period", margin=12, margin_right=28,
+                margin_bottom=18, spacing=8, **extra)
 
 
 def _labels(months) -> list[str]:

@@ -5,7 +5,7 @@ from .models import FeatureRequest
 
 class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
-        label="How did we do?", coerce=int, widget=forms.RadioSelect,
+        label="Your rating", coerce=int, widget=forms.RadioSelect,
         choices=[(5, "5 · Very good"), (4, "4 · Good"), (3, "3 · OK"), (2, "2 · Poor"), (1, "1 · Very poor")],
         error_messages={"invalid_choice": "Choose a score from 1 to 5.", "required": "Choose a score from 1 to 5."})
     comment = forms.CharField(label="Anything you would like to tell us? (optional)", required=False,
