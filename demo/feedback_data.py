@@ -1,6 +1,6 @@
-"""The feedback part of the demo: ratings, NPS answers and feature requests made through the
-feedback services, and six months of ticket history so the figures pages have something to
-draw. The history is bulk rows, as `seed_demo --tickets` makes: tickets already answered and
+"""The feedback part of the demo: ratings, NPS answers, feature requests and monthly reviews,
+made through the feedback services, and six months of ticket history so the figures pages have
+something to draw. The history is bulk rows, as `seed_demo --tickets` makes: tickets already answered and
 resolved in the past, with the durations, ratings and answers the services would have stored."""
 import random
 from datetime import timedelta
@@ -12,8 +12,8 @@ from accounts.models import CustomerRole, Organization, User
 from feedback import figures
 from feedback.models import FeatureStatus, NpsSurvey, TicketRating, TicketTiming
 from feedback.services import (
-    csat_record, feature_request_create, feature_request_from_ticket, feature_request_update, nps_answer,
-    nps_send_quarter,
+    csat_record, feature_request_create, feature_request_from_ticket, feature_request_update, monthly_review_freeze,
+    nps_answer, nps_send_quarter,
 )
 from tickets.models import Channel, EventKind, Status, Ticket, TicketEvent
 from tickets.sla import clocks
@@ -39,6 +39,10 @@ def seed_feedback(staff: dict) -> None:
         if survey:
             nps_answer(survey=survey, score=score, comment=comment)
     _feature_requests(orgs, staff)
+    # The last two months' reviews, as beat freezes them on the 1st, so the admin shows a change.
+    today = timezone.now().date()
+    monthly_review_freeze(today=figures.month_start(today) - timedelta(days=1))
+    monthly_review_freeze(today=today)
 
 
 def _ratings() -> None:

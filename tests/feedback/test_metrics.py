@@ -7,9 +7,8 @@ import pytest
 import time_machine
 
 from feedback import metrics
-from feedback.models import TicketRating, TicketTiming
+from feedback.models import NpsSurvey, TicketRating, TicketTiming
 from feedback.services import csat_record, nps_answer, nps_send_quarter
-from feedback.models import NpsSurvey
 from tickets import services
 from tests.factories import CustomerAdminFactory, CustomerFactory, OrganizationFactory, StaffFactory, tier
 from tests.feedback.conftest import at
