@@ -37,7 +37,16 @@ def review_changes(review: MonthlyReview) -> list[dict]:
     previous = MonthlyReview.objects.filter(month=figures.add_months(review.month, -1)).first()
     now_row = metrics.flat(review.figures)
     before = metrics.flat(previous.figures) if previous else {}
-    return [{"name": column, "value": now_row[column], "previous": before.get(column),
-             "change": figures.change(now_row[column], before.get(column)),
-             "higher_is_better": column in metrics.HIGHER_IS_BETTER}
-            for column in metrics.FLAT_COLUMNS]
+    rows = []
+    for column in metrics.FLAT_COLUMNS:
+        value, previous = now_row[column], before.get(column)
+        change = figures.change(value, previous)
+        shown = _duration if column.endswith("_seconds") else (lambda v: v)
+        rows.append({"name": column, "value": value, "previous": previous, "change": change,
+                     "shown": [shown(value), shown(previous), shown(abs(change)) if change else change],
+                     "higher_is_better": column in metrics.HIGHER_IS_BETTER})
+    return rows
+
+
+def _duration(seconds):
+    return None if seconds is None else figures.format_duration(seconds)
