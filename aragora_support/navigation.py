@@ -39,6 +39,11 @@ def _tabs_for(user, match) -> list[Tab]:
                      app == "onboarding" and url_name != "plan")]
     if video_calls_allowed(organization):
         tabs.append(Tab("video_calls", "Video calls", reverse("video_calls:list"), app == "video_calls"))
+    if tier.ticket_portal:  # feature requests and the team's figures (feedback), for paying tiers
+        tabs.append(Tab("feature_requests", "Feature requests", reverse("feedback:feature_requests"),
+                        app == "feedback" and url_name == "feature_requests"))
+        if user.is_customer_admin:
+            tabs.append(Tab("figures", "Figures", reverse("feedback:figures"), app == "feedback" and url_name == "figures"))
     # Free's "new ticket" page is its channels page, as Get help is.
     tabs.append(Tab("help", "Get help", reverse("portal:help"),
                     portal == "help" or (portal == "ticket_new" and not tier.ticket_portal)))

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "slack_connect",
     "maintenance",
     "video_calls",
+    "feedback",
     "demo",
 ]
 
@@ -269,9 +270,18 @@ CELERY_BEAT_SCHEDULE = {
     "onboarding-checkins": {"task": "onboarding.tasks.checkins_tick", "schedule": 3600.0},
     "onboarding-included-services": {"task": "onboarding.tasks.included_services_tick", "schedule": 3600.0},
     "maintenance-reminders": {"task": "maintenance.tasks.remind", "schedule": 300.0},
+    # Feedback (issue 13): the quarter's NPS survey on its first day; last month's review on the 1st.
+    # Both are idempotent (one survey per person per quarter, one review per month).
+    "feedback-nps-quarterly": {"task": "feedback.tasks.nps_quarterly",
+                               "schedule": crontab(minute=0, hour=16, day_of_month=1, month_of_year="1,4,7,10")},
+    "feedback-monthly-review": {"task": "feedback.tasks.monthly_review",
+                                "schedule": crontab(minute=30, hour=0, day_of_month=1)},
 }
 # Planned maintenance: customers' channels are reminded this long before a window starts.
 MAINTENANCE_REMINDER_MINUTES = env.int("MAINTENANCE_REMINDER_MINUTES", default=60)
+# Feedback: the team's figures are kept this long once computed (a year over a million tickets
+# takes seconds to rank); 0 computes every request afresh. docs/feedback.md.
+FEEDBACK_METRICS_CACHE_SECONDS = env.int("FEEDBACK_METRICS_CACHE_SECONDS", default=300)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # SLA: share of a target used at which a clock is "at risk" (and staff are warned).

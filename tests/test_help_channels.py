@@ -69,8 +69,8 @@ def test_free_pages_link_the_real_forum_issues_and_documentation(client, free_or
 
 @pytest.mark.parametrize("code, tabs", [
     ("free", ["Get help", "Profile"]),
-    ("pro", ["Tickets", "New ticket", "Get help", "API", "Profile"]),
-    ("enterprise", ["Tickets", "New ticket", "Onboarding", "Services", "Video calls", "Get help", "API", "Profile"]),
+    ("pro", ["Tickets", "New ticket", "Feature requests", "Get help", "API", "Profile"]),
+    ("enterprise", ["Tickets", "New ticket", "Onboarding", "Services", "Video calls", "Feature requests", "Get help", "API", "Profile"]),
 ])
 def test_each_tiers_navigation_has_only_the_tabs_it_has(client, code, tabs):
     user = CustomerFactory(organization=OrganizationFactory(tier=tier(code)))

@@ -37,6 +37,8 @@ def _skeleton(root: Path) -> None:
     (root / "email_intake" / "parsing").mkdir()
     (root / "email_intake" / "parsing" / "__init__.py").write_text("")
     (root / "onboarding" / "cadence.py").write_text("")
+    (root / "feedback" / "figures.py").write_text("")
+    (root / "feedback" / "charts.py").write_text("")
 
 
 def test_a_base_app_importing_the_ticket_core_breaks_the_layers_contract_naming_the_import(tmp_path):

@@ -23,6 +23,10 @@ TENANT_ROUTES = {
     # The viewer's own profile and API tokens; another person's token is a 404:
     # tests/security/test_accounts.py.
     "accounts:profile", "accounts:api_token_create", "accounts:api_token_revoke",
+    # Walked in tests/feedback/test_tenancy.py (the signed links there too: a link answers only
+    # the survey it was made for).
+    "feedback:feature_requests", "feedback:figures", "feedback:figures_csv", "feedback:rate", "feedback:nps",
+    "metrics",
 }
 NO_TENANT_DATA = {
     "slack-events",  # signed by Slack, not a user's session: tests/slack/test_events.py

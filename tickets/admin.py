@@ -113,6 +113,7 @@ ACTION_PROVIDERS: dict[str, Callable] = {}
 
 
 INLINES: dict[str, type] = {}  # likewise, blocks on the ticket page (read-only, as a rule)
+LIST_FILTERS: dict[str, type] = {}  # and filters of the queue (e.g. feedback's low ratings)
 
 
 def add_ticket_actions(name: str, provider: Callable) -> None:
@@ -121,6 +122,10 @@ def add_ticket_actions(name: str, provider: Callable) -> None:
 
 def add_ticket_inline(name: str, inline: type) -> None:
     INLINES[name] = inline
+
+
+def add_ticket_list_filter(name: str, list_filter: type) -> None:
+    LIST_FILTERS[name] = list_filter
 
 
 def _short_time(value):
@@ -327,6 +332,9 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ["sla_breached", "sla_next_due", "severity", "created_at"]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), *LIST_FILTERS.values()]
 
     def get_inlines(self, request, obj):
         return [*super().get_inlines(request, obj), *INLINES.values()]

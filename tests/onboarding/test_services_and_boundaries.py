@@ -158,8 +158,11 @@ def test_marking_out_of_scope_replies_courteously_resolves_and_emails_the_custom
     assert "Happy to review the API calls you make." in reply.body
     assert '"Request professional services"' in reply.body and "Custom Integration" in reply.body
     assert "API and SDK usage" in reply.body  # what support does cover
-    mails = Notification.objects.filter(recipient="max@acme.example", ticket=ticket).exclude(template="ticket_receipt")
+    # The resolution also asks for a rating (feedback, issue 13): a separate mail, not a second explanation.
+    mails = (Notification.objects.filter(recipient="max@acme.example", ticket=ticket)
+             .exclude(template__in=["ticket_receipt", "csat_request"]))
     assert mails.count() == 1  # one email: the reply mail, or ours if replies are not mailed (not a status mail too)
+    assert Notification.objects.filter(recipient="max@acme.example", ticket=ticket, template="csat_request").exists()
     assert "falls outside what Aragora support covers" in (mails.get().context.get("reply") or "")
 
 

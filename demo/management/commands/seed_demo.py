@@ -99,6 +99,9 @@ class Command(BaseCommand):
             if created and tier_code == Tier.ENTERPRISE:
                 self._demo_onboarding(org, people, staff)
         self._demo_maintenance(admin)
+        from demo.feedback_data import seed_feedback
+
+        seed_feedback(staff)  # ratings, NPS answers, feature requests, and six months of history
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in at {settings.SITE_URL}/ with any demo user; password {DEMO_PASSWORD!r}."))
 

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from .api import MetricsView
+
+urlpatterns = [path("metrics/", MetricsView.as_view(), name="metrics")]
