@@ -2,6 +2,7 @@
 read what and the parameters are feedback.scopes'; the figures are feedback.metrics'."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework.exceptions import ValidationError
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,6 +60,11 @@ class MetricsView(APIView):
         responses={200: MetricsSerializer, 400: _ERROR, 403: _ERROR},
     )
     def get(self, request):
+        # The schema says a date: a day given empty is a mistake to name, not "no bound" (the
+        # portal's filter form, which submits empty fields, reads them as unset).
+        empty = [name for name in ("from", "to") if request.query_params.get(name, None) == ""]
+        if empty:
+            raise ValidationError({name: "Use a date as YYYY-MM-DD, or leave the parameter out." for name in empty})
         scope = scope_from_params(request.query_params, request.user)
         data = metrics.compute(scope)
         return Response({"from": scope.start, "to": scope.end,

@@ -88,3 +88,9 @@ def test_the_endpoint_is_described_in_the_openapi_schema(team):
     assert {p["name"] for p in operation["parameters"]} >= {"from", "to", "tier", "organization"}
     assert set(operation["responses"]) >= {"200", "400", "403"}
     assert "sla_attainment" in schema["components"]["schemas"]["Metrics"]["properties"]
+
+
+@pytest.mark.parametrize("query, field", [("to=", "to"), ("from=&to=2026-03-31", "from")])
+def test_a_date_given_empty_is_a_400_naming_it(team, query, field):
+    response = api_as(team["engineer"]).get(f"/api/v1/metrics/?{query}")
+    assert response.status_code == 400 and field in response.json()
