@@ -36,7 +36,7 @@ def main():
     args = parser.parse_args()
 
     ensure_database(args.database_url)
-    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="aragora_support.settings",
+    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="aragora_support.settings", ARAGORA_DEMO="1",
                       LOG_LEVEL="WARNING", CACHE_URL="locmemcache://", DEBUG="0")
     import django
 
