@@ -30,10 +30,21 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
     n = len(sorted_values)
     if n == 0:
         return None
-    position = fraction * (n - 1)
+    low, high, weight = percentile_ranks(n, fraction)
+    return interpolate(sorted_values[low], sorted_values[high], weight)
+
+
+def percentile_ranks(count: int, fraction: float) -> tuple[int, int, float]:
+    """(low rank, high rank, weight of the high one), 0-based, of percentile_cont(fraction) over
+    `count` values: the value is v[low] + (v[high] - v[low]) * weight. The tallied reader asks the
+    database for just those two values (feedback.tallies)."""
+    position = fraction * (count - 1)
     low = math.floor(position)
-    high = min(low + 1, n - 1)
-    return float(sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low))
+    return low, min(low + 1, count - 1), position - low
+
+
+def interpolate(low_value: float, high_value: float, weight: float) -> float:
+    return float(low_value + (high_value - low_value) * weight)
 
 
 def percent(part: int, whole: int, digits: int = 1) -> float | None:

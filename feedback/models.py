@@ -31,8 +31,11 @@ class TicketTiming(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["first_response_at"], name="timing_response_at"),
-            models.Index(fields=["resolved_at"], name="timing_resolved_at"),
+            # Covering (PostgreSQL): the tallied reader buckets a cut month's timings from the index alone.
+            models.Index(fields=["first_response_at"], name="timing_response_at",
+                         include=["first_response_seconds", "first_response_business_seconds", "tier"]),
+            models.Index(fields=["resolved_at"], name="timing_resolved_at",
+                         include=["resolution_seconds", "resolution_business_seconds", "tier"]),
             models.Index(fields=["first_resolved_at"], name="timing_first_resolved_at"),
         ]
 
@@ -166,3 +169,76 @@ class MonthlyReview(models.Model):
 
     def __str__(self):
         return f"Review of {self.month:%B %Y}"
+
+
+# --- Tallies: the figures' counts, kept current by PostgreSQL (feedback.tallies) -----------------
+# Triggers on the ticket, timing, rating and NPS tables add each row's contribution when it is
+# written and take it back when it changes or goes, in the writing statement's transaction, so a
+# year's figures read a few thousand tally rows instead of a million tickets. On SQLite (the
+# embedded demo) the tables stay empty and the reader counts the rows themselves.
+
+class _Tally(models.Model):
+    # No foreign-key constraint: the triggers write these rows, and a tier is never deleted
+    # (Tier is PROTECTed by the organisations and timings that name it).
+    tier = models.ForeignKey("accounts.Tier", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TicketTally(_Tally):
+    """Tickets created on a UTC day, per their organisation's tier, severity and channel, with
+    their clocks that stopped in time (met) and late; running clocks are read from the tickets."""
+
+    day = models.DateField()
+    severity = models.CharField(max_length=2)
+    channel = models.CharField(max_length=10)
+    ack_met = models.IntegerField(default=0)
+    ack_late = models.IntegerField(default=0)
+    response_met = models.IntegerField(default=0)
+    response_late = models.IntegerField(default=0)
+    resolution_met = models.IntegerField(default=0)
+    resolution_late = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "tier", "severity", "channel"],
+                                               name="uniq_ticket_tally")]
+
+
+class DurationKind(models.IntegerChoices):
+    FIRST_RESPONSE = 1, "first response, calendar"
+    FIRST_RESPONSE_BUSINESS = 2, "first response, business"
+    RESOLUTION = 3, "resolution, calendar"
+    RESOLUTION_BUSINESS = 4, "resolution, business"
+
+
+class DurationTally(_Tally):
+    """How many durations of a kind fell in each bucket in a UTC month: a histogram in buckets 2 %
+    wide (``feedback_bucket``), which locates a percentile's rank; its exact value is then read
+    from the few timings in that bucket."""
+
+    month = models.DateField()
+    kind = models.PositiveSmallIntegerField(choices=DurationKind.choices)
+    bucket = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "tier", "kind", "bucket"],
+                                               name="uniq_duration_tally")]
+
+
+class AnswerKind(models.IntegerChoices):
+    CSAT = 1, "rating (value: score 1-5)"
+    NPS = 2, "NPS answer (value: score 0-10)"
+    REOPEN = 3, "first resolution (value: 1 if reopened since)"
+
+
+class AnswerTally(_Tally):
+    """Ratings, NPS answers and first resolutions per UTC day, tier and value."""
+
+    day = models.DateField()
+    kind = models.PositiveSmallIntegerField(choices=AnswerKind.choices)
+    value = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "tier", "kind", "value"], name="uniq_answer_tally")]
