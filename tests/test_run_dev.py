@@ -58,6 +58,13 @@ def silent_imap_server():
         yield server.getsockname()[1]
 
 
+def _default_sigint():
+    # A suite started in the background by a non-interactive shell (`make test &`, nohup) inherits
+    # SIGINT ignored, and bash cannot trap a signal ignored on entry: the script must start as a
+    # terminal would start it, with SIGINT at its default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_run_dev_serves_the_port_it_prints_and_one_ctrl_c_stops_all_of_it_within_10_seconds(tmp_path,
                                                                                              silent_imap_server):
     port = _free_port()
@@ -73,7 +80,7 @@ def test_run_dev_serves_the_port_it_prints_and_one_ctrl_c_stops_all_of_it_within
     # A session of its own, as a terminal runs it: Ctrl-C is SIGINT to the whole foreground group.
     script = subprocess.Popen(["bash", "scripts/run-dev.sh"], cwd=ROOT, env=env,
                                             stdout=out.open("w"), stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+                                            start_new_session=True, preexec_fn=_default_sigint)
     try:
         _wait_for(lambda: f"Portal: http://127.0.0.1:{port}/" in out.read_text(), 60, "the printed URL")
         _wait_for(lambda: _answers(f"http://127.0.0.1:{port}/bench/trivial"), 60, "the web server on that port")
