@@ -18,9 +18,13 @@ What each figure counts, for a period of UTC dates [start, end]:
 - reopen rate: of the tickets first resolved in it, the share reopened since.
 - CSAT: ratings given in it; NPS: answers given in it.
 
-Percentiles: ``percentile_cont`` on PostgreSQL. SQLite has none, so there the database sorts the
-values (ORDER BY) and ``figures.percentile`` interpolates them the same way: the same numbers,
-a slower path, for the embedded demo database only.
+Two ways to the same numbers (tests/feedback/test_tallies.py holds them equal):
+
+- PostgreSQL, a period without an organisation: from the tallies the database keeps
+  (``feedback.tallies``), which cost what the period's days and buckets cost, not its tickets.
+- One organisation, or SQLite: from the rows here. Percentiles by ``percentile_cont`` on
+  PostgreSQL; SQLite has none, so there the database sorts the values (ORDER BY) and
+  ``figures.percentile`` interpolates them the same way.
 """
 from __future__ import annotations
 
