@@ -64,10 +64,6 @@ def _pieces(scope, monthly: bool) -> tuple[list[dt.date], list[tuple[object, dt.
     return whole, cut
 
 
-def _month_of(day: dt.date, monthly: bool):
-    return day.replace(day=1) if monthly else None
-
-
 # --- tickets: volume and SLA attainment ----------------------------------------------------------
 
 def tickets(scope, monthly: bool, now: dt.datetime, clocks: dict, empty_volume) -> tuple[dict, dict]:

@@ -21,7 +21,6 @@ pytestmark = [pytest.mark.django_db,
               pytest.mark.skipif(connection.vendor != "postgresql", reason="the tallies are PostgreSQL's")]
 
 NOW = at(2026, 7, 10, 12, 0)
-UTC = dt.timezone.utc
 
 
 def _tallies() -> dict:
