@@ -7,6 +7,14 @@ from .factories import (
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Tests make many users (each factory user hashes a password) and sign in often; PBKDF2 at
+    # full strength cost 0.5 s a user and most of the suite's time. Production keeps Django's
+    # default hashers (settings.py sets none).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -20,8 +20,6 @@ def _pinned_clock():
 
 @pytest.fixture(autouse=True)
 def _onboarding_settings(settings):
-    # Every test here makes several users; PBKDF2 at full strength spent most of the suite's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://support.example.com"
     settings.ONBOARDING_KICKOFF_LEAD_BUSINESS_DAYS = 5
     settings.ONBOARDING_CHECKIN_HORIZON_DAYS = 120
