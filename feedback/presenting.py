@@ -42,7 +42,7 @@ def figures_context(scope: metrics.Scope) -> dict:
     total, months = metrics.report(scope)
     return {
         "scope": scope, "total": total, "months": months, "cards": cards(total), "sla_rows": sla_rows(total),
-        "charts": {name: mark_safe(svg) for name, svg in charts.all_charts(months).items()},  # pygal escapes text
+        "charts": {name: mark_safe(svg) for name, svg in charts.all_charts(months).items()},  # svgchart escapes every text
         "month_rows": [{"month": m, "row": metrics.flat(f), "first_response": _pair(f["first_response"]),
                         "resolution": _pair(f["resolution"])} for m, f in months],
     }

@@ -70,4 +70,4 @@ def test_charts_render_static_svg_without_script():
     svgs = charts.all_charts([(dt.date(2026, 3, 1), month)])
     for svg in svgs.values():
         assert svg.startswith("<svg") and "<script" not in svg
-    assert "Mar 2026" in svgs["first_response"]
+    assert ">Mar</text>" in svgs["first_response"] and ">2026</text>" in svgs["first_response"]
