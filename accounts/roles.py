@@ -34,13 +34,27 @@ _ACCOUNTS_EDIT = [
     "video_calls.view_videocall", "video_calls.change_videocall",
 ]
 
+# The status page (docs/status.md): engineers run incidents and maintenance; account managers
+# keep each organisation's uptime agreement; everyone sees the month-end credits.
+_STATUS_WORK = [
+    "status.view_component", "status.view_incident", "status.add_incident", "status.change_incident",
+    "status.view_incidentupdate", "status.add_incidentupdate",
+    "status.view_incidentcomponent", "status.add_incidentcomponent", "status.change_incidentcomponent",
+    "status.delete_incidentcomponent",
+    "status.view_maintenancewindow", "status.add_maintenancewindow", "status.change_maintenancewindow",
+    "status.view_servicecredit", "status.view_creditschedule", "status.view_creditband",
+    "status.view_uptimeagreement",
+]
+_UPTIME_EDIT = ["status.add_uptimeagreement", "status.change_uptimeagreement"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    SUPPORT_ENGINEER: _TICKET_WORK,
-    SENIOR_ENGINEER: _TICKET_WORK,
-    ENGINEERING_LEAD: _TICKET_WORK + _POLICY_EDIT,
-    VP_ENGINEERING: _TICKET_WORK + _POLICY_EDIT,
-    EXECUTIVE: _TICKET_WORK,
-    ACCOUNT_MANAGER: _TICKET_WORK + _ACCOUNTS_EDIT,
+    SUPPORT_ENGINEER: _TICKET_WORK + _STATUS_WORK,
+    SENIOR_ENGINEER: _TICKET_WORK + _STATUS_WORK,
+    ENGINEERING_LEAD: _TICKET_WORK + _POLICY_EDIT + _STATUS_WORK,
+    VP_ENGINEERING: _TICKET_WORK + _POLICY_EDIT + _STATUS_WORK,
+    EXECUTIVE: _TICKET_WORK + ["status.view_incident", "status.view_servicecredit"],
+    ACCOUNT_MANAGER: _TICKET_WORK + _ACCOUNTS_EDIT + ["status.view_incident", "status.view_servicecredit",
+                                                      "status.view_uptimeagreement"] + _UPTIME_EDIT,
 }
 STAFF_ROLES = list(ROLE_PERMISSIONS)
 

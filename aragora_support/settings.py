@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "axes",
     "accounts",
+    "status",
     "tickets",
     "onboarding",
     "qbr",
@@ -231,6 +232,11 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "tickets.models.Channel",
         "EnvironmentEnum": "tickets.models.Environment",
         "QueueEnum": "tickets.models.Queue",
+        "ComponentStatusEnum": "status.models.ComponentStatus",
+        "IncidentStatusEnum": "status.models.IncidentStatus",
+        "IncidentOpenStatusEnum": "status.serializers.OPEN_INCIDENT_STATUSES",
+        "MaintenanceChangeStatusEnum": "status.serializers.MAINTENANCE_CHANGES",
+        "ImpactEnum": "status.models.Impact",
     },
 }
 
@@ -269,7 +275,9 @@ CELERY_BEAT_SCHEDULE = {
     # Onboarding (issue 5): extend the check-in horizon and send reminders; included-service reminders.
     "onboarding-checkins": {"task": "onboarding.tasks.checkins_tick", "schedule": 3600.0},
     "onboarding-included-services": {"task": "onboarding.tasks.included_services_tick", "schedule": 3600.0},
-    "maintenance-reminders": {"task": "maintenance.tasks.remind", "schedule": 300.0},
+    "maintenance-reminders": {"task": "status.tasks.maintenance_remind", "schedule": 300.0},
+    # Settles last month's uptime and credits once; hourly, so a missed 1st is caught up.
+    "status-month-end-credits": {"task": "status.tasks.month_end_credits", "schedule": 3600.0},
     # Feedback (issue 13): the quarter's NPS survey on its first day; last month's review on the 1st.
     # Both are idempotent (one survey per person per quarter, one review per month).
     "feedback-nps-quarterly": {"task": "feedback.tasks.nps_quarterly",
@@ -277,6 +285,14 @@ CELERY_BEAT_SCHEDULE = {
     "feedback-monthly-review": {"task": "feedback.tasks.monthly_review",
                                 "schedule": crontab(minute=30, hour=0, day_of_month=1)},
 }
+# Status page (docs/status.md, docs/uptime.md): maintenance announced at least this long before
+# it starts is not downtime; public responses are cacheable this long; subscription confirm links
+# live this long; the subscribe form takes this many requests an hour from one address.
+STATUS_MAINTENANCE_NOTICE_HOURS = env.int("STATUS_MAINTENANCE_NOTICE_HOURS", default=48)
+STATUS_PAGE_MAX_AGE = env.int("STATUS_PAGE_MAX_AGE", default=30)
+STATUS_CONFIRM_HOURS = env.int("STATUS_CONFIRM_HOURS", default=72)
+STATUS_SUBSCRIBE_PER_HOUR = env.int("STATUS_SUBSCRIBE_PER_HOUR", default=10)
+
 # Planned maintenance: customers' channels are reminded this long before a window starts.
 MAINTENANCE_REMINDER_MINUTES = env.int("MAINTENANCE_REMINDER_MINUTES", default=60)
 # Feedback: the team's figures are kept this long once computed (a year over a million tickets

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("onboarding.urls", namespace="onboarding")),
     path("", include("video_calls.urls", namespace="video_calls")),
     path("", include("feedback.urls", namespace="feedback")),
+    path("", include("status.urls", namespace="status")),  # the public status page, no sign-in
     # Accounts (django-allauth): `login` and `logout` keep their names; the rest are allauth's
     # (account_reset_password, account_change_password, ...). docs/security.md, "Accounts".
     path("accounts/login/", allauth_views.login, name="login"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("tickets.api_urls")),
     path("api/v1/", include("feedback.api_urls")),  # the team's figures (GET /api/v1/metrics/)
+    path("api/v1/", include("status.api_urls")),  # incidents and maintenance (staff), uptime and credits
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("integrations/slack/events/", slack_views.slack_events, name="slack-events"),

@@ -2,13 +2,7 @@ from django.apps import AppConfig
 
 
 class MaintenanceConfig(AppConfig):
+    """Migrations only: the windows moved to the status app with their rows (docs/status.md)."""
+
     name = "maintenance"
-    verbose_name = "Planned maintenance"
-
-    def ready(self):
-        from tickets import panels
-
-        from .selectors import dashboard_panel
-
-        panels.register(panels.DASHBOARD, "maintenance", template="maintenance/_dashboard_panel.html",
-                        context=dashboard_panel)
+    verbose_name = "Planned maintenance (moved to status)"

@@ -16,9 +16,10 @@ class NotConfigured(Exception):
     """The channel has no credentials or endpoint; the attempt fails and is retried later."""
 
 
-# Threading headers a notification may carry in its context (ticket mail to customers), so a
-# reply finds its ticket: Reply-To with the ticket token, References to the customer's mail.
-THREAD_HEADERS = ("Reply-To", "References", "In-Reply-To")
+# Headers a notification may carry in its context: threading (ticket mail to customers), so a
+# reply finds its ticket (Reply-To with the ticket token, References to the customer's mail), and
+# one-click unsubscribe (RFC 8058) for status-page subscribers.
+THREAD_HEADERS = ("Reply-To", "References", "In-Reply-To", "List-Unsubscribe", "List-Unsubscribe-Post")
 
 
 def _thread_headers(context: dict) -> dict:

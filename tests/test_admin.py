@@ -111,7 +111,7 @@ def _change_data(ticket, **fields):
 
 
 def test_one_save_applies_triage_component_a_reply_and_a_note_with_one_success_message(client, lead, customer):
-    from tickets.models import Component
+    from status.models import Component
 
     ticket = TicketFactory(requester=customer)
     component = Component.objects.first()

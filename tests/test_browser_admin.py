@@ -2,7 +2,8 @@
 driven by Playwright, as tests/test_browser.py)."""
 import pytest
 
-from tickets.models import Component, Message, Ticket
+from status.models import Component
+from tickets.models import Message, Ticket
 from tests.factories import PASSWORD, StaffFactory, TicketFactory
 from tests.test_browser import page  # noqa: F401  (the browser fixture)
 
@@ -47,7 +48,7 @@ def test_the_admin_shows_one_server_time_note_however_many_time_fields(page):  #
 
     root = User.objects.create_superuser("root", "root@aragora.ai", PASSWORD, timezone="Asia/Tokyo")
     _staff_login(page, root)  # the browser runs in UTC, the viewer chose Tokyo: the widgets warn
-    page.goto(f"{page.base_url}/admin/maintenance/maintenancewindow/add/")
+    page.goto(f"{page.base_url}/admin/status/maintenancewindow/add/")
     page.wait_for_load_state("load")
     page.wait_for_function("document.querySelectorAll('.datetimeshortcuts').length >= 2")
     assert page.locator(".timezonewarning").count() == 1

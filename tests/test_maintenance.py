@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from maintenance import services
-from maintenance.models import MaintenanceWindow
+from status import maintenance as services
+from status.models import MaintenanceWindow
 from notifications.models import Notification
 from notifications.services import render
 from tests.conftest import login

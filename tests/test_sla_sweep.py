@@ -173,7 +173,7 @@ def test_sla_sweep_command_runs_one_sweep(enterprise_org, people, capsys):
 
 # -- systemic problems ------------------------------------------------------------------------------
 def test_three_p1_p2_tickets_from_two_organisations_on_one_component_become_an_incident(enterprise_org, people):
-    from tickets.models import Component
+    from status.models import Component
 
     api = Component.objects.get(name="API")
     other = OrganizationFactory(tier=tier("enterprise"))
@@ -189,7 +189,7 @@ def test_three_p1_p2_tickets_from_two_organisations_on_one_component_become_an_i
 
 
 def test_related_tickets_outside_the_window_are_not_systemic(enterprise_org, people):
-    from tickets.models import Component
+    from status.models import Component
 
     api = Component.objects.get(name="API")
     other = OrganizationFactory(tier=tier("enterprise"))

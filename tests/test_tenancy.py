@@ -27,6 +27,8 @@ TENANT_ROUTES = {
     # the survey it was made for).
     "feedback:feature_requests", "feedback:figures", "feedback:figures_csv", "feedback:rate", "feedback:nps",
     "metrics",
+    # An organisation's uptime and credits (its admins only): tests/status/test_credits.py.
+    "status:uptime", "uptime",
 }
 NO_TENANT_DATA = {
     "slack-events",  # signed by Slack, not a user's session: tests/slack/test_events.py
@@ -34,6 +36,11 @@ NO_TENANT_DATA = {
     # organisation's ticket is refused: tests/slack/test_commands.py
     "slack-commands",
     "login", "logout", "api-token", "schema", "api-docs", "healthz", "bench-trivial",
+    # The public status page and its feeds hold no organisation's data (an organisation's own
+    # maintenance is not on it), subscriptions act on a signed link: tests/status/test_page.py.
+    "status:page", "status:summary", "status:feed", "status:subscribe", "status:confirm", "status:unsubscribe",
+    # Staff only (monitoring systems): tests/status/test_api.py.
+    "status-incidents", "status-incident", "status-maintenances", "status-maintenance",
     # django-allauth: each acts on the signed-in person or on a signed link, never on an organisation.
     *(f"account_{name}" for name in (
         "login", "logout", "signup", "inactive", "email", "email_verification_sent", "confirm_email",

@@ -1,49 +1,29 @@
-"""Incidents in the back-office: what is linked, and updates to the affected customers. An
-update written here is posted through tickets.services.incident_update_post, which tells each
-affected organisation (Slack Connect channel, requesters' email); it cannot be edited after."""
+"""Incidents in the back-office, as the ticket core sees them: the status app's incident pages
+plus the tickets linked to each (status knows no tickets, so the core extends its admin)."""
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from common.admin_actions import HistoryInlineMixin, save_new_inline_rows
+from status.admin import IncidentAdmin
+from status.models import Incident
 
-from . import services
-from .models import Incident, IncidentUpdate
-
-
-class IncidentUpdateInline(HistoryInlineMixin, admin.StackedInline):
-    """What customers were told stays as it was told."""
-
-    model = IncidentUpdate
-    extra = 1
-    fields = ["created_at", "posted_by", "resolves", "body"]
-    readonly_fields = ["created_at", "posted_by"]
-    select_related = ("posted_by",)
-    verbose_name = "update to the affected customers"
-    verbose_name_plural = "Updates (each is posted to the affected customers' Slack channels and emailed)"
+admin.site.unregister(Incident)
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "component", "opened_at", "resolved_at", "ticket_count", "organization_count"]
-    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "component"]
-    search_fields = ["=id", "title"]
-    fields = ["title", "component", "opened_at", "resolved_at", "linked_tickets"]
-    readonly_fields = ["component", "opened_at", "resolved_at", "linked_tickets"]
-    inlines = [IncidentUpdateInline]
+class TicketAwareIncidentAdmin(IncidentAdmin):
+    list_display = IncidentAdmin.list_display + ["ticket_count", "organization_count"]
+    readonly_fields = IncidentAdmin.readonly_fields + ["linked_tickets"]
+
+    def get_fields(self, request, obj=None):
+        return super().get_fields(request, obj) + (["linked_tickets"] if obj else [])
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("component").annotate(
+        return super().get_queryset(request).annotate(
             ticket_total=Count("tickets", distinct=True),
             organization_total=Count("tickets__organization", distinct=True))
-
-    def has_add_permission(self, request):
-        return False  # opened by systemic-problem detection, which links the tickets
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # customers were told of it: it stays, resolved
 
     @admin.display(description="tickets", ordering="ticket_total")
     def ticket_count(self, obj):
@@ -60,7 +40,3 @@ class IncidentAdmin(admin.ModelAdmin):
             mark_safe("<br>"), '<a href="{}">#{}</a> {} ({}, {})',
             ((reverse("admin:tickets_ticket_change", args=[t.pk]), t.pk, t.subject, t.organization.name,
               t.get_status_display()) for t in tickets)) or "None"
-
-    def save_formset(self, request, form, formset, change):
-        save_new_inline_rows(request, formset, lambda data: services.incident_update_post(
-            incident=form.instance, actor=request.user, body=data["body"], resolves=data.get("resolves", False)))

@@ -5,9 +5,10 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 
 from accounts.models import Severity, User
+from status.models import Component
 
 from . import listing, search
-from .models import Component, Environment, SeverityCode, Status
+from .models import Environment, SeverityCode, Status
 from .services import check_upload
 
 

@@ -42,46 +42,6 @@ class Queue(models.TextChoices):
     PRIORITY = "priority", "Priority"  # the guide's Priority Queue, routed to senior engineers
 
 
-class Component(models.Model):
-    """A part of the Aragora platform a ticket can name; the unit of systemic-issue detection."""
-
-    name = models.CharField(max_length=100, unique=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Incident(models.Model):
-    """Related tickets that indicate a systemic problem, linked and escalated together."""
-
-    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="incidents")
-    title = models.CharField(max_length=200)
-    opened_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-opened_at"]
-
-    def __str__(self):
-        return f"Incident #{self.pk}: {self.title}"
-
-
-class IncidentUpdate(models.Model):
-    """What the affected customers were told about an incident, and when: kept as sent."""
-
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
-    body = models.TextField()
-    resolves = models.BooleanField(default=False, help_text="This update declares the incident resolved.")
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-
 class Ticket(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="tickets")
     requester = models.ForeignKey(
@@ -105,8 +65,8 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    component = models.ForeignKey("status.Component", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    incident = models.ForeignKey("status.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
 
     # SLA clocks (tickets/sla/). Due and warn times are computed when an input changes and
     # stored; null = no target applies. Each clock stops at its *_at moment.

@@ -7,9 +7,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import StrictBooleanField, StrictCharField, StrictInput, StrictSlugRelatedField
+from status.models import Component
 
 from .models import (
-    Attachment, Component, Environment, EventKind, Message, Queue, SeverityCode, Status, Ticket, TicketEvent,
+    Attachment, Environment, EventKind, Message, Queue, SeverityCode, Status, Ticket, TicketEvent,
 )
 from .sla import clocks
 

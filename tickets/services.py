@@ -13,6 +13,8 @@ from accounts.models import Organization
 from accounts.roles import require_staff
 
 from notifications.services import notification_enqueue_many
+from status.incidents import incident_for_component
+from status.models import Component, Incident, IncidentUpdate
 
 from . import events
 from .filenames import safe_filename
@@ -21,8 +23,8 @@ from .sla.escalation import escalate
 from .sla.policy import policy_for
 from .selectors import escalation_request_refusal, slack_channel_for
 from .models import (
-    OPEN_STATUSES, Attachment, Channel, Component, Environment, EventKind, Incident, IncidentUpdate, Message, Queue,
-    SeverityCode, Status, Ticket, TicketEvent,
+    OPEN_STATUSES, Attachment, Channel, Environment, EventKind, Message, Queue, SeverityCode, Status, Ticket,
+    TicketEvent,
 )
 
 # Which status may follow which. Closed is final: a customer with more to say opens a new ticket.
@@ -189,9 +191,7 @@ def _detect_systemic(ticket: Ticket) -> Incident | None:
     if (len(related) < settings.SLA_SYSTEMIC_MIN_TICKETS
             or len({t.organization_id for t in related}) < settings.SLA_SYSTEMIC_MIN_ORGANIZATIONS):
         return None
-    incident = (Incident.objects.filter(component_id=ticket.component_id, resolved_at__isnull=True).first()
-                or Incident.objects.create(component_id=ticket.component_id,
-                                           title=f"Systemic issue: {ticket.component.name}"))
+    incident = incident_for_component(component=ticket.component, title=f"Systemic issue: {ticket.component.name}")
     now = timezone.now()
     contacts = notify.Contacts()
     for other in related:
@@ -213,30 +213,24 @@ def _detect_systemic(ticket: Ticket) -> Incident | None:
     return incident
 
 
-@transaction.atomic
-def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool = False) -> IncidentUpdate:
-    """Tell the customers whose tickets are linked to an incident how it stands (guide: "real-time
-    incident communication"): a post in each organisation's Slack Connect channel and an email
-    to each linked ticket's requester. `resolves` closes the incident with this update."""
-    require_staff(actor)
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "Write what the affected customers should know."})
-    incident = Incident.objects.select_for_update().select_related("component").get(pk=incident.pk)
-    if incident.resolved_at is not None:
-        raise ValidationError("This incident is resolved; a new problem gets a new incident.")
-    update = IncidentUpdate.objects.create(incident=incident, body=body, resolves=resolves, posted_by=actor)
-    if resolves:
-        incident.resolved_at = update.created_at
-        incident.save(update_fields=["resolved_at"])
+def incident_update_notify(update: IncidentUpdate) -> None:
+    """Subscriber of status.events: an incident update tells the customers whose tickets are
+    linked to it (guide: "real-time incident communication"): a post in each organisation's
+    Slack Connect channel naming the tickets it may be told of, and an email to each linked
+    ticket's requester. Runs in the update's transaction."""
+    incident = update.incident
     by_organization: dict[int, list[Ticket]] = {}
     for ticket in incident.tickets.select_related("organization__tier", "requester").order_by("pk"):
         by_organization.setdefault(ticket.organization_id, []).append(ticket)
+    if not by_organization:
+        return
+    names = ", ".join(incident.affected.order_by("component__name").values_list("component__name", flat=True))
     specs = []
     for linked in by_organization.values():
         organization = linked[0].organization
-        context = {"incident_id": incident.pk, "title": incident.title, "component": incident.component.name,
-                   "body": body, "resolves": resolves, "organization": organization.name, "audience": "customer"}
+        context = {"incident_id": incident.pk, "title": incident.title, "component": names or "Aragora",
+                   "body": update.body, "resolves": update.resolves, "organization": organization.name,
+                   "audience": "customer"}
         # Each recipient hears of the tickets they may see: a requester their own, the shared Slack
         # channel those it may be told of (selectors.slack_channel_for).
         audiences: dict[tuple[str, str], list[Ticket]] = {}
@@ -251,7 +245,6 @@ def incident_update_post(*, incident: Incident, actor, body: str, resolves: bool
                    "ticket_id": tickets[0].pk}
                   for (kind, recipient), tickets in sorted(audiences.items())]
     notification_enqueue_many(specs)
-    return update
 
 
 @transaction.atomic

@@ -99,6 +99,7 @@ class Command(BaseCommand):
             if created and tier_code == Tier.ENTERPRISE:
                 self._demo_onboarding(org, people, staff)
         self._demo_maintenance(admin)
+        self._demo_status(admin)
         from demo.feedback_data import seed_feedback
 
         seed_feedback(staff)  # ratings, NPS answers, feature requests, and six months of history
@@ -107,8 +108,8 @@ class Command(BaseCommand):
 
     def _demo_maintenance(self, admin):
         """An announced maintenance window, as customers see it on their dashboard."""
-        from maintenance.models import MaintenanceWindow
-        from maintenance.services import maintenance_announce
+        from status.maintenance import maintenance_announce
+        from status.models import MaintenanceWindow
 
         start = (timezone.now() + timedelta(days=4)).replace(hour=6, minute=0, second=0, microsecond=0)
         window, created = MaintenanceWindow.objects.get_or_create(
@@ -117,6 +118,32 @@ class Command(BaseCommand):
                 starts_at=start, ends_at=start + timedelta(hours=1), created_by=admin))
         if created:
             maintenance_announce(window=window, actor=admin)
+
+    def _demo_status(self, admin):
+        """Status page history: two resolved incidents in the last weeks (one a major API outage,
+        which costs Enterprise uptime), told through the services as staff would."""
+        import time_machine
+
+        from status.incidents import incident_open, incident_update_post
+        from status.models import Component, Incident
+
+        if Incident.objects.filter(title__in=["Elevated API error rate", "Slow debate replays"]).exists():
+            return
+        now = timezone.now()
+        api, debates = Component.objects.get(name="API"), Component.objects.get(name="Debates")
+        for title, component, status, impact, days_ago, minutes in (
+                ("Elevated API error rate", api, "major_outage", "major", 9, 95),
+                ("Slow debate replays", debates, "degraded_performance", "minor", 3, 40)):
+            began = (now - timedelta(days=days_ago)).replace(hour=14, minute=5, second=0, microsecond=0)
+            with time_machine.travel(began, tick=False):
+                incident = incident_open(actor=admin, title=title, impact=impact, components={component: status},
+                                         body="We are investigating reports of errors.")
+            with time_machine.travel(began + timedelta(minutes=minutes // 3), tick=False):
+                incident_update_post(incident=incident, actor=admin, status="identified",
+                                     body="The cause is identified; a fix is rolling out.")
+            with time_machine.travel(began + timedelta(minutes=minutes), tick=False):
+                incident_update_post(incident=incident, actor=admin, status="resolved",
+                                     body="Resolved. Everything is back to normal.")
 
     def _demo_tickets(self, org, people, engineer):
         for n, (severity, subject, final) in enumerate(DEMO_TICKETS):

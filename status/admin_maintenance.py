@@ -1,23 +1,38 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from common.admin_actions import run_each
 
-from . import services
+from . import maintenance as services
 from .models import MaintenanceWindow
+
+
+class MaintenanceWindowForm(forms.ModelForm):
+    class Meta:
+        model = MaintenanceWindow
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at"):
+            services.check_window(starts_at=data["starts_at"], ends_at=data["ends_at"],
+                                  components=list(data.get("components") or []), exclude_pk=self.instance.pk)
+        return data
 
 
 @admin.register(MaintenanceWindow)
 class MaintenanceWindowAdmin(admin.ModelAdmin):
+    form = MaintenanceWindowForm
     list_display = ["title", "starts_at", "ends_at", "status", "is_announced", "audience"]
     list_filter = ["status"]
     search_fields = ["title"]
     date_hierarchy = "starts_at"
     filter_horizontal = ["components", "organizations"]
     fields = ["title", "description", "starts_at", "ends_at", "components", "organizations", "status",
-              "revision", "announced_revision", "reminded_revision"]
-    readonly_fields = ["status", "revision", "announced_revision", "reminded_revision"]
-    actions = ["announce", "cancel"]
+              "announced_at", "revision", "announced_revision", "reminded_revision"]
+    readonly_fields = ["status", "announced_at", "revision", "announced_revision", "reminded_revision"]
+    actions = ["announce", "start", "verify", "complete", "cancel"]
 
     def has_delete_permission(self, request, obj=None):
         # Customers who were told of a window are told it is cancelled; it is not made to vanish.
@@ -71,3 +86,19 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
     def cancel(self, request, queryset):
         run_each(self, request, queryset, verb="Cancelled", noun="window(s)",
                  func=lambda window: services.maintenance_cancel(window=window, actor=request.user))
+
+    def _advance(self, request, queryset, status, verb):
+        run_each(self, request, queryset, verb=verb, noun="window(s)",
+                 func=lambda window: services.maintenance_advance(window=window, actor=request.user, status=status))
+
+    @admin.action(description="Start (in progress; tells customers)")
+    def start(self, request, queryset):
+        self._advance(request, queryset, "in_progress", "Started")
+
+    @admin.action(description="Verifying")
+    def verify(self, request, queryset):
+        self._advance(request, queryset, "verifying", "Verifying")
+
+    @admin.action(description="Complete (tells customers)")
+    def complete(self, request, queryset):
+        self._advance(request, queryset, "completed", "Completed")
