@@ -18,8 +18,8 @@ from .models import (
 
 PORTAL_HORIZON = timedelta(days=14)
 BAR_DAYS = 90
-HISTORY_MONTHS = 6
-HISTORY_LIMIT = 100
+HISTORY_MONTHS = 3
+HISTORY_PER_MONTH = 10  # the page stays the same size however busy a month was; the feed has all
 
 
 def maintenance_upcoming_for(organization, *, now=None) -> list[MaintenanceWindow]:
@@ -58,6 +58,12 @@ class ComponentView:
     uptime_percent: str = "100"
 
     @property
+    def bars(self):
+        from .presenting import bars
+
+        return bars(self.days)
+
+    @property
     def status_label(self) -> str:
         return ComponentStatus(self.status).label
 
@@ -70,7 +76,7 @@ class PageView:
     components: list[ComponentView]
     incidents: list[Incident]
     maintenances: list[MaintenanceWindow]
-    history: list[tuple[dt.date, list[Incident]]]
+    history: list[tuple[dt.date, list[Incident], int]]
     updated_at: dt.datetime
 
 
@@ -81,7 +87,8 @@ def _public_windows(now):
             .prefetch_related("components").order_by("starts_at"))
 
 
-def page(*, now: dt.datetime | None = None, bar_days: int = BAR_DAYS) -> PageView:
+def page(*, now: dt.datetime | None = None, bar_days: int = BAR_DAYS, history: bool = True) -> PageView:
+    """The page's data; the JSON summary asks for neither bars (bar_days=0) nor history."""
     now = now or timezone.now()
     components = list(Component.objects.all())
     affected = Prefetch("affected", IncidentComponent.objects.select_related("component").order_by("component__name"))
@@ -103,10 +110,11 @@ def page(*, now: dt.datetime | None = None, bar_days: int = BAR_DAYS) -> PageVie
         if incident.impact != Impact.NONE:
             indicator = max(indicator, incident.impact, key=_INDICATOR_RANK.index)
     views = [ComponentView(c, status[c.pk]) for c in components]
-    _bars(views, now, bar_days)
-    history = _history(now)
+    if bar_days:
+        _bars(views, now, bar_days)
+    history = _history(now) if history else []
     stamps = [now - timedelta(days=3650)] + [i.updated_at for i in open_incidents] + \
-        [i.updated_at for _, month in history for i in month[:1]] + [w.created_at for w in windows]
+        [i.updated_at for _, month, _ in history for i in month[:1]] + [w.created_at for w in windows]
     return PageView(now=now, indicator=indicator, description=INDICATOR_WORDS[indicator], components=views,
                     incidents=open_incidents, maintenances=windows, history=history, updated_at=max(stamps))
 
@@ -143,22 +151,32 @@ def _bars(views: list[ComponentView], now: dt.datetime, days: int) -> None:
         view.uptime_percent = f"{uptime.uptime_percent(int(total), min(sum(seconds), int(total))):.2f}"
 
 
-def _history(now: dt.datetime) -> list[tuple[dt.date, list[Incident]]]:
+def _history(now: dt.datetime) -> list[tuple[dt.date, list[Incident], int]]:
+    """(month, its latest resolved incidents (at most HISTORY_PER_MONTH), how many it had)."""
+    from django.db.models import Count, F, Window
+    from django.db.models.functions import RowNumber, TruncMonth
+
     first = (now.date().replace(day=1) - timedelta(days=31 * (HISTORY_MONTHS - 1))).replace(day=1)
     since = dt.datetime(first.year, first.month, 1, tzinfo=dt.timezone.utc)
+    resolved = Incident.objects.filter(resolved_at__isnull=False, started_at__gte=since)
+    counts = {row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"]
+              for row in resolved.annotate(month=TruncMonth("started_at", tzinfo=dt.timezone.utc))
+              .values("month").annotate(n=Count("pk")).order_by()}
     affected = Prefetch("affected", IncidentComponent.objects.select_related("component").order_by("component__name"))
-    resolved = list(Incident.objects.filter(resolved_at__isnull=False, started_at__gte=since)
-                    .prefetch_related(affected).order_by("-started_at")[:HISTORY_LIMIT])
+    # Only the rows shown: the latest HISTORY_PER_MONTH of each month (a window function).
+    ranked = resolved.annotate(rank=Window(RowNumber(), partition_by=TruncMonth("started_at", tzinfo=dt.timezone.utc),
+                                           order_by=F("started_at").desc()))
+    latest = list(ranked.filter(rank__lte=HISTORY_PER_MONTH).prefetch_related(affected).order_by("-started_at"))
     months: dict[dt.date, list[Incident]] = {}
     month = now.date().replace(day=1)
     while month >= first:
         months[month] = []
         month = (month - timedelta(days=1)).replace(day=1)
-    for incident in resolved:
-        key = incident.started_at.date().replace(day=1)
+    for incident in latest:
+        key = incident.started_at.astimezone(dt.timezone.utc).date().replace(day=1)
         if key in months:
             months[key].append(incident)
-    return list(months.items())
+    return [(m, shown, counts.get(m, 0)) for m, shown in months.items()]
 
 
 def incidents_for_feed(limit: int = 50) -> list[Incident]:

@@ -43,7 +43,7 @@ def _maintenance(window, url: str) -> dict:
 
 
 def summary(url: str) -> dict:
-    view = selectors.page(bar_days=1)  # the bars are the page's, not the summary's
+    view = selectors.page(bar_days=0, history=False)  # the bars and the history are the page's
     return {
         "page": {"id": PAGE_ID, "name": "Aragora", "url": url, "time_zone": "Etc/UTC",
                  "updated_at": _time(view.updated_at)},

@@ -134,16 +134,24 @@ def excluded_windows(maintenances, *, notice: dt.timedelta, component_id=None) -
     return union(windows)
 
 
-def month_uptime(month: dt.date, outages, maintenances=(), *, notice=dt.timedelta(hours=48),
-                 now: dt.datetime | None = None, target: Decimal | None = None, bands=()) -> MonthUptime:
-    """One organisation's month. `outages` are the intervals of the components it uses; an
-    outage still going on counts until `now` (default: the month's end). Each component's
-    outages lose the announced maintenance of that component; what remains, over all the
-    components, is merged once: two components down at once are one outage for the customer."""
+@dataclass
+class ComponentMonth:
+    """One component's month: its outage intervals merged (`down`), what is left of them after
+    announced maintenance (`counted`), and the incidents behind them."""
+
+    down: list[tuple[dt.datetime, dt.datetime]]
+    counted: list[tuple[dt.datetime, dt.datetime]]
+    sources: list[int]
+
+
+def component_months(month: dt.date, outages, maintenances=(), *, notice=dt.timedelta(hours=48),
+                     now: dt.datetime | None = None) -> dict:
+    """{component id: ComponentMonth}. The part of the month that depends on components only,
+    so a month-end run computes it once, not once per organisation."""
     month_start, month_end = month_bounds(month)
     until = min(_aware(now, "now"), month_end) if now is not None else month_end
-    by_component: dict = {}
-    sources = []
+    spans: dict = {}
+    sources: dict = {}
     for outage in outages:
         start = _aware(outage.start, "outage start")
         end = _aware(outage.end, "outage end") if outage.end is not None else until
@@ -151,22 +159,43 @@ def month_uptime(month: dt.date, outages, maintenances=(), *, notice=dt.timedelt
             raise ValueError(f"An outage cannot end before it starts ({start} > {end}).")
         start, end = max(start, month_start), min(end, until)
         if end > start:
-            by_component.setdefault(outage.component_id, []).append((start, end))
-            if outage.source_id is not None and outage.source_id not in sources:
-                sources.append(outage.source_id)
+            spans.setdefault(outage.component_id, []).append((start, end))
+            if outage.source_id is not None:
+                sources.setdefault(outage.component_id, set()).add(outage.source_id)
     maintenances = list(maintenances)
-    raw, counted = [], []
-    for component_id, spans in by_component.items():
-        down = union(spans)
-        raw += down
-        counted += subtract(down, excluded_windows(maintenances, notice=notice, component_id=component_id))
+    out = {}
+    for component_id, intervals in spans.items():
+        down = union(intervals)
+        counted = subtract(down, excluded_windows(maintenances, notice=notice, component_id=component_id))
+        out[component_id] = ComponentMonth(down, counted, sorted(sources.get(component_id, ())))
+    return out
+
+
+def organization_uptime(month: dt.date, components: dict, uses=None, *, target: Decimal | None = None,
+                        bands=()) -> MonthUptime:
+    """An organisation's month from component_months(): the components it uses (None: all)
+    merged once, so two components down at once are one outage for the customer."""
+    month_start, month_end = month_bounds(month)
+    chosen = [c for cid, c in components.items() if uses is None or cid in uses]
+    raw = union(span for c in chosen for span in c.down)
+    counted = union(span for c in chosen for span in c.counted)
     total = int((month_end - month_start).total_seconds())
-    downtime = _seconds(union(counted))
+    downtime = _seconds(counted)
     uptime = uptime_percent(total, downtime)
     return MonthUptime(month=month_start.date(), seconds_in_month=total, downtime_seconds=downtime,
-                       excluded_maintenance_seconds=_seconds(union(raw)) - downtime, uptime_percent=uptime,
+                       excluded_maintenance_seconds=_seconds(raw) - downtime, uptime_percent=uptime,
                        target_percent=target, credit_percent=credit_for(uptime, target, bands),
-                       incident_ids=sorted(sources))
+                       incident_ids=sorted({i for c in chosen for i in c.sources}))
+
+
+def month_uptime(month: dt.date, outages, maintenances=(), *, notice=dt.timedelta(hours=48),
+                 now: dt.datetime | None = None, target: Decimal | None = None, bands=()) -> MonthUptime:
+    """One organisation's month. `outages` are the intervals of the components it uses; an
+    outage still going on counts until `now` (default: the month's end). Each component's
+    outages lose the announced maintenance of that component; what remains, over all the
+    components, is merged once."""
+    components = component_months(month, outages, maintenances, notice=notice, now=now)
+    return organization_uptime(month, components, target=target, bands=bands)
 
 
 def uptime_percent(total_seconds: int, downtime_seconds: int) -> Decimal:

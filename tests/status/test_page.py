@@ -62,6 +62,7 @@ def test_the_page_shows_state_incidents_maintenance_bars_and_history_without_sig
     assert "Web UI deploy" in page and "Acme-only migration" not in page  # an organisation's own window stays its own
     assert page.count('class="component"') == Component.objects.count()
     assert page.count('class="bar bar--') == 90 * Component.objects.count()
+    assert page.count('class="bar bar--ok"') < 90 * Component.objects.count()
     assert "Login slow" in page and "November 2026" in page  # history by month
     assert 'title="3 Dec 2026: 180 min down"' in page  # today: 09:00-12:00 of API major outage
 
@@ -226,3 +227,15 @@ def test_links_are_bound_to_their_address(components):
     with pytest.raises(links.BadLink):
         subscriptions.subscriber_from_confirm(token)
     assert json.dumps(links.read(token, salt=links.CONFIRM_SALT))  # genuine, but for another address
+
+
+def test_a_busy_month_shows_its_latest_ten_and_says_how_many_there_were(client, components, staff):
+    for n in range(12):
+        with time_machine.travel(at(2026, 11, 2 + n, 10), tick=False):
+            incident = incidents.incident_open(actor=staff, title=f"Blip {n:02d}", body="x",
+                                               components=[components["SDK"]])
+            incidents.incident_update_post(incident=incident, actor=staff, body="ok", status="resolved")
+    with time_machine.travel(at(2026, 12, 3, 12), tick=False):
+        page = client.get("/status/").content.decode()
+    assert "Blip 11" in page and "Blip 02" in page and "Blip 01" not in page and "Blip 00" not in page
+    assert "The latest 10 of 12 this month" in page
