@@ -119,8 +119,10 @@ NEXT = {MaintenanceStatus.SCHEDULED: {MaintenanceStatus.IN_PROGRESS},
 @transaction.atomic
 def maintenance_advance(*, window: MaintenanceWindow, actor, status: str) -> MaintenanceWindow:
     """Start, verify or complete a window. Starting and completing are announced (the guide's
-    proactive notice: ahead, and at the start)."""
-    require_staff(actor, STAFF_ONLY)
+    proactive notice: ahead, and at the start). `actor` None: the beat tick starting a window
+    on time (maintenance_start_due)."""
+    if actor is not None:
+        require_staff(actor, STAFF_ONLY)
     window = _locked(window)
     if status not in NEXT.get(window.status, set()):
         raise ValidationError(f"A window that is {window.get_status_display().lower()} cannot become "
@@ -139,6 +141,23 @@ def overlapping(*, starts_at, ends_at, component_ids, exclude_pk=None):
     qs = MaintenanceWindow.objects.filter(status__in=ACTIVE_MAINTENANCE, starts_at__lt=ends_at, ends_at__gt=starts_at,
                                           components__in=list(component_ids)).distinct()
     return qs.exclude(pk=exclude_pk) if exclude_pk else qs
+
+
+def maintenance_start_due(*, now=None) -> int:
+    """Announced windows whose start has come are in progress, and their audience is told: staff
+    need not be at a keyboard at 02:00. Reads only scheduled windows that have started (a partial
+    index on their start), so it costs what is due."""
+    now = now or timezone.now()
+    started = 0
+    due = list(MaintenanceWindow.objects.filter(status=MaintenanceStatus.SCHEDULED, starts_at__lte=now,
+                                                ends_at__gt=now, announced_revision__gt=0).values_list("pk", flat=True))
+    for pk in due:
+        try:
+            maintenance_advance(window=MaintenanceWindow(pk=pk), actor=None, status=MaintenanceStatus.IN_PROGRESS)
+            started += 1
+        except ValidationError:  # another tick, or staff, moved it first
+            continue
+    return started
 
 
 def maintenance_remind_due(*, now=None) -> int:

@@ -1,12 +1,13 @@
 from celery import shared_task
 
 from . import credits
-from .maintenance import maintenance_remind_due
+from .maintenance import maintenance_remind_due, maintenance_start_due
 
 
 @shared_task(ignore_result=True)
 def maintenance_remind() -> int:
-    return maintenance_remind_due()
+    """Beat, every 5 minutes: reminders before a window, and windows started on time."""
+    return maintenance_remind_due() + maintenance_start_due()
 
 
 @shared_task(ignore_result=True)

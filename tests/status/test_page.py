@@ -239,3 +239,20 @@ def test_a_busy_month_shows_its_latest_ten_and_says_how_many_there_were(client, 
         page = client.get("/status/").content.decode()
     assert "Blip 11" in page and "Blip 02" in page and "Blip 01" not in page and "Blip 00" not in page
     assert "The latest 10 of 12 this month" in page
+
+
+def test_an_announced_window_starts_on_time_by_itself_and_says_so_once(client, live, staff):
+    from status.tasks import maintenance_remind
+
+    window = Component.objects.get(name="Web UI").maintenance_windows.get()
+    Subscriber.objects.create(email="ops@example.com", confirmed_at=at(2026, 1, 1))
+    with time_machine.travel(at(2026, 12, 6, 1, 59), tick=False):
+        maintenance_remind()
+        window.refresh_from_db()
+        assert window.status == "scheduled"
+    with time_machine.travel(at(2026, 12, 6, 2, 2), tick=False):
+        maintenance_remind()
+        maintenance_remind()
+    window.refresh_from_db()
+    assert window.status == "in_progress"
+    assert Notification.objects.filter(key__startswith=f"maintenance:{window.pk}:started").count() == 1
