@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Organization
 from accounts.roles import require_staff
 from notifications.services import notification_enqueue_many
 
@@ -29,10 +28,12 @@ STAFF_ONLY = "Only support staff can announce maintenance."
 
 
 def _audience(window: MaintenanceWindow) -> list[str]:
-    """The Slack Connect channels to tell: the chosen organisations', or every linked one."""
+    """The Slack Connect channels to tell: the chosen organisations', or those of every
+    organisation that uses one of the window's components (all of them, if it names none)."""
     chosen = list(window.organizations.select_related("tier"))
-    organizations = chosen or Organization.objects.exclude(slack_channel="").select_related("tier")
-    return sorted({o.linked_slack_channel for o in organizations if o.linked_slack_channel})
+    if chosen:
+        return sorted({o.linked_slack_channel for o in chosen if o.linked_slack_channel})
+    return notices.enterprise_channels_using({c.pk for c in window.components.all()})
 
 
 def _posts(window: MaintenanceWindow, kind: str) -> int:

@@ -256,3 +256,15 @@ def test_an_announced_window_starts_on_time_by_itself_and_says_so_once(client, l
     window.refresh_from_db()
     assert window.status == "in_progress"
     assert Notification.objects.filter(key__startswith=f"maintenance:{window.pk}:started").count() == 1
+
+
+def test_maintenance_is_posted_only_to_enterprise_channels_that_use_its_components(components, staff):
+    from status.models import UptimeAgreement
+
+    uses_all = OrganizationFactory(name="Acme", tier=tier("enterprise"), slack_channel="C0ACME")
+    web_only = OrganizationFactory(name="Initrode", tier=tier("enterprise"), slack_channel="C0INIT")
+    UptimeAgreement.objects.create(organization=web_only).components.set([components["Web UI"]])
+    maintenance_schedule(actor=staff, title="API upgrade", description="x", starts_at=at(2030, 1, 5, 2),
+                         ends_at=at(2030, 1, 5, 3), components=[components["API"]], announce=True)
+    posts = Notification.objects.filter(template="maintenance", channel="slack")
+    assert list(posts.values_list("recipient", flat=True)) == [uses_all.slack_channel]
