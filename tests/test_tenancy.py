@@ -41,6 +41,8 @@ NO_TENANT_DATA = {
     "status:page", "status:summary", "status:feed", "status:subscribe", "status:confirm", "status:unsubscribe",
     # Staff only (monitoring systems): tests/status/test_api.py.
     "status-incidents", "status-incident", "status-maintenances", "status-maintenance",
+    # Staff only (the platform reports usage): tests/qbr/test_usage.py.
+    "usage",
     # django-allauth: each acts on the signed-in person or on a signed link, never on an organisation.
     *(f"account_{name}" for name in (
         "login", "logout", "signup", "inactive", "email", "email_verification_sent", "confirm_email",

@@ -100,6 +100,7 @@ class Command(BaseCommand):
                 self._demo_onboarding(org, people, staff)
         self._demo_maintenance(admin)
         self._demo_status(admin)
+        self._demo_usage()
         from demo.feedback_data import seed_feedback
 
         seed_feedback(staff)  # ratings, NPS answers, feature requests, and six months of history
@@ -118,6 +119,33 @@ class Command(BaseCommand):
                 starts_at=start, ends_at=start + timedelta(hours=1), created_by=admin))
         if created:
             maintenance_announce(window=window, actor=admin)
+
+    def _demo_usage(self):
+        """A year of plausible daily usage for the paying demo organisations (QBRs and monthly
+        reports chart it): weekday peaks, growth over the year, Enterprise larger than Pro."""
+        import random
+
+        from qbr.models import DailyUsage
+        from qbr.usage import UsageRow, usage_import
+
+        paying = list(Organization.objects.filter(name__in=[n for n, _, _ in ORGS], tier__code__in=["pro", "enterprise"])
+                      .select_related("tier"))
+        if not paying or DailyUsage.objects.filter(organization__in=paying).exists():
+            return
+        today = timezone.now().date()
+        rows = []
+        for organization in paying:
+            rng = random.Random(organization.account_id)
+            scale = 40 if organization.tier.code == "enterprise" else 6
+            for back in range(365, 0, -1):
+                day = today - timedelta(days=back)
+                growth = 1 + (365 - back) / 365  # doubles over the year
+                weekday = 1.0 if day.weekday() < 5 else 0.35
+                debates = int(scale * growth * weekday * rng.uniform(0.7, 1.3))
+                rows += [UsageRow(organization.account_id, day, "debates", debates),
+                         UsageRow(organization.account_id, day, "tokens", debates * rng.randint(9_000, 14_000)),
+                         UsageRow(organization.account_id, day, "api_calls", debates * rng.randint(30, 60))]
+        usage_import(rows)
 
     def _demo_status(self, admin):
         """Status page history: two resolved incidents in the last weeks (one a major API outage,
