@@ -21,7 +21,7 @@ from notifications.services import notification_enqueue_many
 
 from . import uptime
 from .models import (
-    DOWNTIME_IMPACTS, ComponentStatus, CreditSchedule, Incident, IncidentComponent, MaintenanceStatus,
+    DOWNTIME_IMPACTS, Component, ComponentStatus, CreditSchedule, Incident, IncidentComponent, MaintenanceStatus,
     MaintenanceWindow, ServiceCredit, UptimeAgreement,
 )
 
@@ -60,8 +60,6 @@ def month_data(month: dt.date, *, now: dt.datetime) -> MonthData:
                .filter(starts_at__lt=end, ends_at__gt=start).prefetch_related("components"))
     maintenances = [uptime.Maintenance(w.starts_at, w.ends_at, w.announced_at,
                                        frozenset(c.pk for c in w.components.all())) for w in windows]
-    from .models import Component
-
     return MonthData(month, outages, maintenances, incidents, set(Component.objects.values_list("pk", flat=True)))
 
 

@@ -13,9 +13,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
-
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from common.client_ip import client_ip
 from common.portal import customer_only
@@ -29,15 +28,17 @@ SUBSCRIBE_SENT = ("If that address can receive mail, a confirmation link is on i
 
 
 def _public(request, response):
-    """Cacheable by browsers and proxies for a short while; a repeat with the ETag gets a 304."""
+    """Cacheable for a short while; a repeat with the ETag gets a 304. By shared caches (proxies,
+    a CDN) only when nobody is signed in: a signed-in viewer's page names them in its header."""
     if response.status_code == 200:
+        shared = not request.user.is_authenticated
         etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
         response["ETag"] = etag
-        patch_cache_control(response, public=True, max_age=settings.STATUS_PAGE_MAX_AGE)
         conditional = get_conditional_response(request, etag=etag, response=response)
-        if conditional is not response:
-            patch_cache_control(conditional, public=True, max_age=settings.STATUS_PAGE_MAX_AGE)
-            return conditional
+        for answer in {id(response): response, id(conditional): conditional}.values():
+            scope = {"public": True} if shared else {"private": True}  # public=False would be written out
+            patch_cache_control(answer, max_age=settings.STATUS_PAGE_MAX_AGE, **scope)
+        return conditional
     return response
 
 

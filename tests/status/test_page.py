@@ -71,7 +71,16 @@ def test_the_page_is_cacheable_and_answers_304_to_its_etag(client, live):
     first = client.get("/status/")
     assert "public" in first["Cache-Control"] and "max-age=30" in first["Cache-Control"]
     again = client.get("/status/", HTTP_IF_NONE_MATCH=first["ETag"])
-    assert again.status_code == 304 and not again.content
+    assert again.status_code == 304 and not again.content and "public" in again["Cache-Control"]
+
+
+def test_a_signed_in_viewers_page_is_never_kept_by_a_shared_cache(client, live):
+    from tests.factories import CustomerAdminFactory
+
+    client.force_login(CustomerAdminFactory(first_name="Wanda"))
+    response = client.get("/status/")
+    assert "Wanda" in response.content.decode()  # the header names the viewer
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
 
 
 def test_the_page_costs_the_same_queries_with_1_or_20_components_and_many_incidents(client, staff):
