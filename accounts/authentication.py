@@ -32,6 +32,7 @@ _HELD = {"id", "username", "is_active", "is_staff", "is_superuser", "organizatio
 FIELDS = [f.attname for f in User._meta.concrete_fields if f.attname in _HELD]
 
 INVALID = "Invalid token."
+OUT_OF_SCOPE = "This token may only report usage (POST /api/v1/usage/)."
 INACTIVE = "User inactive or deleted."
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ class CachedTokenAuthentication(TokenAuthentication):
             return _from_database(digest)
         if snapshot is None:
             user, token = _from_database(digest)
-            entry = {**{f: getattr(user, f) for f in FIELDS}, "token_id": token.pk, "expires_at": token.expires_at}
+            entry = {**{f: getattr(user, f) for f in FIELDS}, "token_id": token.pk, "expires_at": token.expires_at,
+                     "scope": token.scope}
             try:
                 cache.set(cache_key_for_digest(digest), entry, TTL_SECONDS)
             except Exception:
@@ -108,4 +110,14 @@ class CachedTokenAuthentication(TokenAuthentication):
         _check_expiry(snapshot["expires_at"])
         user = User.from_db("default", FIELDS, [snapshot[f] for f in FIELDS])
         return user, ApiToken(pk=snapshot["token_id"], user_id=user.pk, digest=digest,
-                              expires_at=snapshot["expires_at"])
+                              expires_at=snapshot["expires_at"], scope=snapshot.get("scope", ""))
+
+    def authenticate(self, request):
+        """A scoped token works only on the views that name its scope (`token_scopes`), every
+        other view refuses it as a bad credential: the rule holds without each view knowing it."""
+        result = super().authenticate(request)
+        if result is not None and result[1].scope:
+            view = (getattr(request, "parser_context", None) or {}).get("view")
+            if result[1].scope not in getattr(view, "token_scopes", ()):
+                raise AuthenticationFailed(OUT_OF_SCOPE)
+        return result

@@ -329,6 +329,13 @@ class Heartbeat(models.Model):
     seen_at = models.DateTimeField()
 
 
+class TokenScope(models.TextChoices):
+    FULL = "", "Everything its user may do"
+    # A service credential for Aragora's platform: it reports usage and can do nothing else, so a
+    # leaked one cannot read a ticket (docs/usage.md).
+    USAGE = "usage", "Report usage only (POST /api/v1/usage/)"
+
+
 class ApiToken(models.Model):
     """A REST API credential of one user: named, expiring, revocable, stored only as a hash.
 
@@ -346,6 +353,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False,
                                         help_text="Recorded at most every few minutes.")
+    scope = models.CharField(max_length=20, choices=TokenScope.choices, default=TokenScope.FULL, blank=True,
+                             editable=False, help_text="What the token may do; a scoped token is refused elsewhere.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

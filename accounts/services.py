@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, User
+from .models import ApiToken, TokenScope, User
 from .tokens import key_digest, new_key, shown_prefix
 
 NOTIFICATION_PREFERENCES = ("notify_ticket_receipt", "notify_staff_reply", "notify_status_change", "notify_nps_survey")
@@ -63,6 +63,26 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     token = ApiToken.objects.create(
         user=user, name=name, digest=key_digest(key), prefix=shown_prefix(key), created_at=now,
         expires_at=now + timedelta(days=settings.API_TOKEN_TTL_DAYS))
+    return token, key
+
+
+SERVICE_USERNAME = "aragora-usage-reporter"
+
+
+@transaction.atomic
+def usage_token_create(*, name: str, days: int = 365) -> tuple[ApiToken, str]:
+    """A token for Aragora's platform that may only report usage (TokenScope.USAGE). It belongs to
+    a service user who is neither staff nor a customer and cannot sign in (no usable password),
+    so the key is the only thing it has, and the key opens one endpoint."""
+    name = _clean_token_name(name)
+    user, created = User.objects.get_or_create(username=SERVICE_USERNAME, defaults={"is_active": True})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    key, now = new_key(), timezone.now()
+    token = ApiToken.objects.create(
+        user=user, name=name, digest=key_digest(key), prefix=shown_prefix(key), created_at=now,
+        expires_at=now + timedelta(days=days), scope=TokenScope.USAGE)
     return token, key
 
 

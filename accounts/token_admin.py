@@ -18,10 +18,10 @@ def revoke(modeladmin, request, queryset):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "expires_at"]
+    list_display = ["name", "prefix", "scope", "user", "created_at", "last_used_at", "expires_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "name", "prefix"]
-    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    readonly_fields = ["user", "name", "prefix", "scope", "created_at", "last_used_at", "expires_at"]
     fields = readonly_fields
     actions = [revoke]
 

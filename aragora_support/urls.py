@@ -32,8 +32,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("tickets.api_urls")),
     path("api/v1/", include("feedback.api_urls")),  # the team's figures (GET /api/v1/metrics/)
-    path("api/v1/", include("status.api_urls")),
-    path("api/v1/", include("qbr.api_urls")),  # daily usage reported by the platform  # incidents and maintenance (staff), uptime and credits
+    path("api/v1/", include("status.api_urls")),  # incidents and maintenance (staff), uptime and credits
+    path("api/v1/", include("qbr.api_urls")),  # daily usage reported by the platform
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("integrations/slack/events/", slack_views.slack_events, name="slack-events"),

@@ -1,4 +1,4 @@
-"""POST /api/v1/usage/: the platform reports daily usage (staff tokens). Thin: the rules are
+"""POST /api/v1/usage/: the platform reports daily usage (staff, or a usage-only service token). Thin: the rules are
 qbr.usage's."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -6,6 +6,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import TokenScope
 from common.fields import StrictCharField, StrictInput
 
 from .models import UsageMetric
@@ -22,8 +23,10 @@ class UsageRowSerializer(StrictInput, serializers.Serializer):
 
 
 class UsageView(APIView):
+    token_scopes = (TokenScope.USAGE,)  # the platform's service token (accounts.TokenScope)
+
     @extend_schema(
-        operation_id="usage_create", summary="Report daily usage (staff)",
+        operation_id="usage_create", summary="Report daily usage (staff or a usage token)",
         description="A list of rows; each (organisation, date, metric) is upserted, so sending a day again "
                     "replaces its figure. Every row is checked first (known account id of a Pro or Enterprise "
                     "organisation, a day not in the future): if any is wrong, nothing is written and the 400 "
@@ -31,8 +34,8 @@ class UsageView(APIView):
         request=UsageRowSerializer(many=True),
         responses={200: inline_serializer("UsageAccepted", {"rows": serializers.IntegerField()})})
     def post(self, request):
-        if not request.user.is_staff:
-            raise PermissionDenied("Usage is reported by Aragora's own systems (staff tokens).")
+        if not (request.user.is_staff or getattr(request.auth, "scope", "") == TokenScope.USAGE):
+            raise PermissionDenied("Usage is reported by Aragora's own systems (staff, or a usage token).")
         if not isinstance(request.data, list) or not request.data:
             raise ValidationError({"detail": "Send a non-empty JSON list of rows."})
         if len(request.data) > MAX_ROWS:

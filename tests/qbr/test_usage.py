@@ -114,3 +114,42 @@ def test_the_demo_carries_a_year_of_usage_for_its_paying_organisations_once(db):
     assert not DailyUsage.objects.filter(organization__tier__code="free").exists()
     call_command("seed_demo")
     assert DailyUsage.objects.count() == count
+
+
+def _usage_token_client():
+    from io import StringIO
+
+    from rest_framework.test import APIClient
+    out = StringIO()
+    call_command("create_usage_token", "platform exporter", stdout=out, stderr=StringIO())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
+    return client
+
+
+def test_a_usage_token_reports_usage(orgs):
+    response = _usage_token_client().post("/api/v1/usage/", [row(orgs["ent"])], format="json")
+    assert response.status_code == 200 and DailyUsage.objects.count() == 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tickets/", "/api/v1/metrics/", "/api/v1/uptime/", "/api/v1/tickets/1/"])
+def test_a_usage_token_opens_nothing_but_usage(orgs, path):
+    client = _usage_token_client()
+    for _ in range(2):  # the first answer from the database, the second from the token cache
+        response = client.get(path)
+        assert response.status_code == 401, path
+        assert "only report usage" in response.json()["detail"]
+
+
+def test_the_usage_service_user_cannot_sign_in(orgs):
+    from accounts.services import SERVICE_USERNAME
+    from accounts.models import User
+    _usage_token_client()
+    user = User.objects.get(username=SERVICE_USERNAME)
+    assert not user.has_usable_password() and not user.is_staff and user.organization_id is None
+
+
+def test_a_customer_token_may_not_report_usage(orgs):
+    response = api_as(CustomerAdminFactory(organization=orgs["ent"])).post(
+        "/api/v1/usage/", [row(orgs["ent"])], format="json")
+    assert response.status_code == 403 and not DailyUsage.objects.exists()
