@@ -45,6 +45,7 @@ def _tabs_for(user, match) -> list[Tab]:
         if user.is_customer_admin:
             tabs.append(Tab("figures", "Figures", reverse("feedback:figures"), app == "feedback" and url_name == "figures"))
             tabs.append(Tab("uptime", "Uptime", reverse("status:uptime"), app == "status" and url_name == "uptime"))
+            tabs.append(Tab("reports", "Reports", reverse("qbr:reports"), app == "qbr"))
     # Free's "new ticket" page is its channels page, as Get help is.
     tabs.append(Tab("help", "Get help", reverse("portal:help"),
                     portal == "help" or (portal == "ticket_new" and not tier.ticket_portal)))

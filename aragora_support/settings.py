@@ -284,7 +284,14 @@ CELERY_BEAT_SCHEDULE = {
                                "schedule": crontab(minute=0, hour=16, day_of_month=1, month_of_year="1,4,7,10")},
     "feedback-monthly-review": {"task": "feedback.tasks.monthly_review",
                                 "schedule": crontab(minute=30, hour=0, day_of_month=1)},
+    # Reports (issue 15, docs/reports.md): last month's usage reports, once per organisation and
+    # month; hourly so that a missed 1st is caught up, and lost renders are sent again. The
+    # quarter just ended gets its QBR drafts.
+    "qbr-usage-reports": {"task": "qbr.tasks.usage_reports_monthly", "schedule": crontab(minute=15)},
+    "qbr-drafts": {"task": "qbr.tasks.qbr_drafts", "schedule": crontab(minute=20, hour=1)},
 }
+# A render claimed longer ago than this is taken to be lost (its worker died) and taken up again.
+REPORT_RENDER_LEASE_SECONDS = env.int("REPORT_RENDER_LEASE_SECONDS", default=300)
 # Status page (docs/status.md, docs/uptime.md): maintenance announced at least this long before
 # it starts is not downtime; public responses are cacheable this long; subscription confirm links
 # live this long; the subscribe form takes this many requests an hour from one address.
@@ -380,6 +387,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each layout step of every page at INFO: a report render is not news.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 # --- Security hardening, site URL and a bounded stop (issues 11.12, 12.10, 12.12) ---------------

@@ -21,7 +21,8 @@ urlpatterns = [
     path("", include("onboarding.urls", namespace="onboarding")),
     path("", include("video_calls.urls", namespace="video_calls")),
     path("", include("feedback.urls", namespace="feedback")),
-    path("", include("status.urls", namespace="status")),  # the public status page, no sign-in
+    path("", include("status.urls", namespace="status")),
+    path("", include("qbr.urls", namespace="qbr")),  # QBR decks and monthly usage reports (PDF)  # the public status page, no sign-in
     # Accounts (django-allauth): `login` and `logout` keep their names; the rest are allauth's
     # (account_reset_password, account_change_password, ...). docs/security.md, "Accounts".
     path("accounts/login/", allauth_views.login, name="login"),

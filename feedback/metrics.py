@@ -250,6 +250,24 @@ def _durations(scope: Scope, monthly: bool) -> dict:
     }
 
 
+def by_severity(scope: Scope) -> dict[str, dict]:
+    """First-response and resolution percentiles of each severity, {code: {"first_response",
+    "resolution"}} (the QBR's "response time percentiles"): the same windows and rules as the
+    period's, one severity at a time, from the rows (meant for one organisation's period)."""
+    out = {}
+    for code in SeverityCode.values:
+        timings = _narrow(TicketTiming.objects.filter(severity=code), scope)
+        response = _percentiles(_window(timings, "first_response_at", scope), "first_response_at",
+                                ("first_response_seconds", "first_response_business_seconds"), False)
+        resolution = _percentiles(_window(timings, "resolved_at", scope), "resolved_at",
+                                  ("resolution_seconds", "resolution_business_seconds"), False)
+        out[code] = {"first_response": _duration(response.get(None), "first_response_seconds",
+                                                 "first_response_business_seconds"),
+                     "resolution": _duration(resolution.get(None), "resolution_seconds",
+                                             "resolution_business_seconds")}
+    return out
+
+
 def _tallied(scope: Scope) -> bool:
     """PostgreSQL keeps tallies (feedback.tallies); one organisation's rows are few enough to count."""
     return connection.vendor == "postgresql" and scope.organization_id is None

@@ -88,8 +88,10 @@ def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
 
 
 def format_number(value: float) -> str:
-    if abs(value) >= 10_000:
-        return f"{value / 1000:g}k"
+    # (from, divisor, suffix): thousands from 10,000 on, so 1,200 stays exact.
+    for start, divisor, suffix in ((10 ** 9, 10 ** 9, "B"), (10 ** 6, 10 ** 6, "M"), (10_000, 1000, "k")):
+        if abs(value) >= start:
+            return f"{value / divisor:g}{suffix}"
     if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")

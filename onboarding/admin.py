@@ -279,7 +279,7 @@ class PlanActivityAdmin(admin.ModelAdmin):
 class CheckInAdmin(admin.ModelAdmin):
     list_display = ["starts_at", "kind", "organization", "owner", "status", "reminded_at"]
     list_filter = ["kind", "status", ("owner", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["organization", "owner"]
+    list_select_related = ["organization__tier", "owner"]
     search_fields = ["organization__name"]
     date_hierarchy = "starts_at"
     fields = ["organization", "kind", "slot", "owner", "starts_at", "duration_minutes", "status", "notes",

@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def worker(tmp_path):
     """Start a worker on a queue of its own, so no other worker on the same broker takes our tasks."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
+    # The same database, broker and media folder as this test: what the worker writes, the test reads.
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     log = open(tmp_path / "worker.log", "w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "aragora_support", "worker", "-Q", queue, "--pool", "solo",

@@ -28,6 +28,7 @@ def test_ticks_are_round_steps_that_cover_the_values(low, high, expected):
 
 def test_numbers_on_the_axis_are_short():
     assert [format_number(v) for v in (0, 7.5, 1200, 80_000, 2.25)] == ["0", "7.5", "1,200", "80k", "2.25"]
+    assert [format_number(v) for v in (250_000_000, 1_500_000, 3e9)] == ["250M", "1.5M", "3B"]
 
 
 def test_a_line_chart_is_static_svg_with_a_tooltip_per_point_and_a_gap_where_a_month_has_no_value():
