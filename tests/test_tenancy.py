@@ -29,6 +29,9 @@ TENANT_ROUTES = {
     "metrics",
     # An organisation's uptime and credits (its admins only): tests/status/test_credits.py.
     "status:uptime", "uptime",
+    # An organisation's QBR decks and monthly reports (staff, its admins; others 404):
+    # tests/qbr/test_reports.py.
+    "qbr:reports", "qbr:deck", "qbr:deck_preview", "qbr:usage_report",
 }
 NO_TENANT_DATA = {
     "slack-events",  # signed by Slack, not a user's session: tests/slack/test_events.py
@@ -41,7 +44,7 @@ NO_TENANT_DATA = {
     "status:page", "status:summary", "status:feed", "status:subscribe", "status:confirm", "status:unsubscribe",
     # Staff only (monitoring systems): tests/status/test_api.py.
     "status-incidents", "status-incident", "status-maintenances", "status-maintenance",
-    # Staff only (the platform reports usage): tests/qbr/test_usage.py.
+    # Staff or the usage token (the platform reports usage): tests/qbr/test_usage.py.
     "usage",
     # django-allauth: each acts on the signed-in person or on a signed link, never on an organisation.
     *(f"account_{name}" for name in (

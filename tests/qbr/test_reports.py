@@ -323,3 +323,25 @@ def test_drafts_are_made_for_every_enterprise_organisation_when_a_quarter_ends(a
     assert services.qbr_drafts_for_quarter(year=2026, quarter=3) == 1
     assert services.qbr_drafts_for_quarter(year=2026, quarter=3) == 0
     assert Qbr.objects.get().status == QbrStatus.DRAFT
+
+
+def test_staff_preview_the_deck_as_html_at_once_and_customers_cannot(client, acme):
+    qbr = services.qbr_open(organization=acme, year=2026, quarter=3)
+    services.qbr_finalize(qbr=qbr, actor=StaffFactory())
+    url = f"/reports/qbr/{acme.account_id}/2026-Q3.html"
+    response = login(client, StaffFactory()).get(url)
+    assert response.status_code == 200 and "Usage Review" in response.content.decode()
+    assert "/static/fonts/inter/Inter-Regular.otf" in response.content.decode()
+    assert login(client, CustomerAdminFactory(organization=acme)).get(url).status_code == 404
+    assert not RenderedReport.objects.exists()  # a preview renders no PDF
+
+
+def test_the_admin_lists_every_qbr_with_its_deck_and_makes_it_final(client, acme):
+    qbr = services.qbr_open(organization=acme, year=2026, quarter=3)
+    superuser = StaffFactory(is_superuser=True)
+    page = login(client, superuser).get("/admin/qbr/qbr/").content.decode()
+    assert f"/reports/qbr/{acme.account_id}/2026-Q3.pdf" in page
+    response = client.post("/admin/qbr/qbr/", {"action": "make_final", "_selected_action": [qbr.pk]})
+    assert response.status_code == 302
+    qbr.refresh_from_db()
+    assert qbr.status == QbrStatus.FINAL and qbr.snapshot["final"] and qbr.finalized_by == superuser
