@@ -74,6 +74,19 @@ def sync_staff_roles(**_kwargs) -> None:
         group.permissions.add(*[by_key[p] for p in perms if p in by_key])
 
 
+def grant_app_permissions(app_label: str, role_permissions: dict[str, list[str]]) -> None:
+    """A domain app's permissions for the staff roles ("app.codename" lists by role name), added
+    after every migrate by the app's post_migrate hook. Roles are made by sync_staff_roles; one
+    not there yet gets its grants on the next migrate."""
+    from django.contrib.auth.models import Group, Permission
+
+    by_codename = dict(Permission.objects.filter(content_type__app_label=app_label).values_list("codename", "pk"))
+    for role, perms in role_permissions.items():
+        group = Group.objects.filter(name=role).first()
+        if group is not None:
+            group.permissions.add(*[by_codename[c] for c in (p.split(".", 1)[1] for p in perms) if c in by_codename])
+
+
 def require_staff(actor, message: str = "Only support staff can do this.") -> None:
     """Services that only Aragora's people may call start here; customers get PermissionDenied."""
     if not (actor and actor.is_staff):

@@ -120,6 +120,14 @@ print(UsageReport.objects.filter(month__startswith="{period}").count(), mails.co
 """
 
 
+def _wait_for_worker(env: dict, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while subprocess.run([PYTHON, "-m", "celery", "-A", "aragora_support", "inspect", "ping", "--timeout", "1"],
+                         cwd=ROOT, env=env, capture_output=True).returncode != 0:
+        if time.monotonic() >= deadline:
+            raise RuntimeError("the bench worker did not answer a ping")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/aragora_bench_reports")
@@ -153,7 +161,7 @@ def main():
          "--pool", "prefork", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
          "-n", "bench-reports@%h"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(3)  # the worker's start-up is not the renders' time
+        _wait_for_worker(env)  # the worker's start-up is not the renders' time
         started = time.monotonic()
         queued = int(shell(env, FAN_OUT))
         while True:

@@ -10,7 +10,6 @@ and is all the templates see.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -106,7 +105,7 @@ def _common_issues(organization: Organization, start: dt.date, end: dt.date) -> 
     by_category = [{"name": r["category__name"], "in_scope": r["category__in_scope"], "tickets": r["n"]} for r in
                    TicketScope.objects.filter(ticket__in=tickets).values("category__name", "category__in_scope")
                    .annotate(n=Count("pk")).order_by("-n", "category__name")[:TOP_ISSUES]]
-    by_environment = dict(Counter(dict(tickets.values_list("environment").annotate(n=Count("pk")).order_by())))
+    by_environment = dict(tickets.values_list("environment").annotate(n=Count("pk")).order_by())
     return {"by_component": by_component, "by_category": by_category, "by_environment": by_environment}
 
 
@@ -125,8 +124,7 @@ def _comments(organization: Organization, start: dt.date, end: dt.date) -> list[
 
 # --- uptime and incidents ------------------------------------------------------------------------
 
-def _uptime(organization: Organization, months: list[dt.date], now: dt.datetime) -> dict:
-    terms = terms_for([organization])[organization.pk]
+def _uptime(terms, months: list[dt.date], now: dt.datetime) -> dict:
     out, incident_ids = [], set()
     for month in months:
         if _day_start(month) > now:
@@ -141,9 +139,10 @@ def _uptime(organization: Organization, months: list[dt.date], now: dt.datetime)
             "target_percent": None if terms.target is None else str(terms.target)}
 
 
-def _incidents(organization: Organization, start: dt.date, end: dt.date, counted: set[int]) -> dict:
+def _incidents(terms, start: dt.date, end: dt.date, counted: set[int]) -> dict:
+    """Incidents that touched the components the organisation's uptime is measured on."""
     since, until = _day_start(start), _day_start(end + dt.timedelta(days=1))
-    components = terms_for([organization])[organization.pk].component_ids
+    components = terms.component_ids
     incidents = Incident.objects.filter(started_at__lt=until).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
     if components is not None:
         incidents = incidents.filter(components__in=components).distinct()
@@ -198,7 +197,8 @@ def qbr_data(qbr, *, now: dt.datetime | None = None) -> dict:
     start, end = fig.quarter_bounds(qbr.year, qbr.quarter)
     months = fig.months_between(start, end)
     previous = [fig.add_months(m, -3) for m in months]
-    uptime = _uptime(organization, months, now)
+    terms = terms_for([organization])[organization.pk]  # what its uptime is measured on, read once
+    uptime = _uptime(terms, months, now)
     support = _support(organization, start, end, now)
     return {
         "report": "qbr",
@@ -214,7 +214,7 @@ def qbr_data(qbr, *, now: dt.datetime | None = None) -> dict:
         "usage": usage(organization, months, previous),
         "support": support,
         "uptime": uptime,
-        "incidents": _incidents(organization, start, end, set(uptime["downtime_incident_ids"])),
+        "incidents": _incidents(terms, start, end, set(uptime["downtime_incident_ids"])),
         "common_issues": _common_issues(organization, start, end),
         "comments": _comments(organization, start, end),
         "maintenance": _maintenance_ahead(organization, now),
@@ -231,7 +231,7 @@ def usage_report_data(organization: Organization, month: dt.date, *, now: dt.dat
     end = fig.add_months(month, 1) - dt.timedelta(days=1)
     trend = [fig.add_months(month, -k) for k in (3, 2, 1)]
     support = _support(organization, month, end, now)
-    uptime = _uptime(organization, [month], now)
+    uptime = _uptime(terms_for([organization])[organization.pk], [month], now)
     return {
         "report": "usage",
         "organization": {"name": organization.name, "account_id": organization.account_id,

@@ -16,11 +16,6 @@ ROLE_PERMISSIONS = {
 
 
 def sync_qbr_permissions(**_kwargs) -> None:
-    from django.contrib.auth.models import Group, Permission
+    from accounts.roles import grant_app_permissions
 
-    by_codename = dict(Permission.objects.filter(content_type__app_label="qbr").values_list("codename", "pk"))
-    for role, perms in ROLE_PERMISSIONS.items():
-        group = Group.objects.filter(name=role).first()
-        if group is None:
-            continue  # accounts.roles creates the groups; the next migrate's run adds these
-        group.permissions.add(*[by_codename[p.split(".", 1)[1]] for p in perms if p.split(".", 1)[1] in by_codename])
+    grant_app_permissions("qbr", ROLE_PERMISSIONS)

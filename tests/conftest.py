@@ -1,5 +1,14 @@
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
+
+from tests.processes import database_url
 
 from .factories import (
     CustomerAdminFactory, CustomerFactory, OrganizationFactory, StaffFactory, tier,
@@ -122,3 +131,29 @@ def storing_fails_for(monkeypatch):
         monkeypatch.setattr(services, "_new_inbound", disk_full)
 
     return arm
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def worker(tmp_path):
+    """Start a worker on a queue of its own, so no other worker on the same broker takes our tasks."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    # The same database, broker and media folder as this test: what the worker writes, the test reads.
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    log = open(tmp_path / "worker.log", "w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "aragora_support", "worker", "-Q", queue, "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--loglevel", "INFO", "-n", f"{queue}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    yield queue
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.seek(0)
+    print(log.read()[-3000:])

@@ -1,11 +1,15 @@
 """Daily usage in (POST /api/v1/usage/, import_usage FILE.csv): upserted per organisation, day
 and metric; every bad row named with its reason and nothing half-imported; staff only."""
 import datetime as dt
+from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
 
+from accounts.models import User
+from accounts.services import SERVICE_USERNAME
 from qbr.models import DailyUsage
 from tests.conftest import api_as
 from tests.factories import CustomerAdminFactory, OrganizationFactory, StaffFactory, tier
@@ -117,9 +121,6 @@ def test_the_demo_carries_a_year_of_usage_for_its_paying_organisations_once(db):
 
 
 def _usage_token_client():
-    from io import StringIO
-
-    from rest_framework.test import APIClient
     out = StringIO()
     call_command("create_usage_token", "platform exporter", stdout=out, stderr=StringIO())
     client = APIClient()
@@ -142,8 +143,6 @@ def test_a_usage_token_opens_nothing_but_usage(orgs, path):
 
 
 def test_the_usage_service_user_cannot_sign_in(orgs):
-    from accounts.services import SERVICE_USERNAME
-    from accounts.models import User
     _usage_token_client()
     user = User.objects.get(username=SERVICE_USERNAME)
     assert not user.has_usable_password() and not user.is_staff and user.organization_id is None
