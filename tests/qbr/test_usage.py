@@ -8,9 +8,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import Organization, User
 from accounts.services import SERVICE_USERNAME
-from qbr.models import DailyUsage
+from qbr.models import DailyUsage, Qbr, UsageReport
 from tests.conftest import api_as
 from tests.factories import CustomerAdminFactory, OrganizationFactory, StaffFactory, tier
 
@@ -118,6 +118,21 @@ def test_the_demo_carries_a_year_of_usage_for_its_paying_organisations_once(db):
     assert not DailyUsage.objects.filter(organization__tier__code="free").exists()
     call_command("seed_demo")
     assert DailyUsage.objects.count() == count
+
+
+def test_the_demo_customer_admin_finds_a_final_deck_and_monthly_reports(db, client):
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still one QBR per quarter, three reports per organisation
+    acme = Organization.objects.get(name="Acme Corporation")
+    assert list(Qbr.objects.filter(organization=acme).order_by("quarter").values_list("year", "quarter", "status")) == [
+        (2026, 3, "final"), (2026, 4, "draft")]
+    assert UsageReport.objects.filter(organization=acme).count() == 3
+    assert not UsageReport.objects.filter(organization__tier__code="free").exists()
+    client.force_login(User.objects.get(username="acme-admin"))
+    page = client.get("/reports/").content.decode()
+    assert "/reports/qbr/%s/2026-Q3.pdf" % acme.account_id in page
+    assert "/reports/usage/%s/2026-11.pdf" % acme.account_id in page
+    assert "2026-Q4" not in page  # the draft stays with the account manager
 
 
 def _usage_token_client():

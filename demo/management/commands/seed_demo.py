@@ -104,6 +104,7 @@ class Command(BaseCommand):
         from demo.feedback_data import seed_feedback
 
         seed_feedback(staff)  # ratings, NPS answers, feature requests, and six months of history
+        self._demo_reports(staff["am"])
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in at {settings.SITE_URL}/ with any demo user; password {DEMO_PASSWORD!r}."))
 
@@ -119,6 +120,40 @@ class Command(BaseCommand):
                 starts_at=start, ends_at=start + timedelta(hours=1), created_by=admin))
         if created:
             maintenance_announce(window=window, actor=admin)
+
+    def _demo_reports(self, account_manager):
+        """The Reports tab is not empty on a first visit: Acme's last quarter's QBR is final (its
+        figures frozen from the demo data above), this quarter's is a draft in the admin, and the
+        paying organisations have their last three monthly reports (marked mailed, so the demo
+        does not mail old months; the beat makes and mails the next one). PDFs render on first
+        open, in the worker."""
+        from feedback.figures import add_months
+        from qbr.models import QbrStatus, UsageReport
+        from qbr.monthly import last_month
+        from qbr.periods import quarter_reviewed_at
+        from qbr.services import qbr_finalize, qbr_open
+
+        acme = Organization.objects.filter(name="Acme Corporation").first()
+        if acme is None:
+            return
+        today = timezone.now().date()
+        year, quarter = quarter_reviewed_at(today)
+        reviewed = qbr_open(organization=acme, year=year, quarter=quarter)
+        if not reviewed.summary:
+            reviewed.summary = ("Usage grew steadily through the quarter; the P1 response target was met every time, "
+                                "and the one P2 breach came from a weekend upgrade.")
+            reviewed.upcoming_features = "Streaming debate transcripts\nOrganisation-wide API usage quotas"
+            reviewed.beta_opportunities = "Early access to the EU data residency region"
+            reviewed.next_steps = "Schedule the SSO migration with Acme IT\nReview the rate-limit settings of the SDK"
+            reviewed.save()
+        if reviewed.status != QbrStatus.FINAL:
+            qbr_finalize(qbr=reviewed, actor=account_manager)
+        qbr_open(organization=acme, year=today.year, quarter=(today.month - 1) // 3 + 1)
+        month = last_month(today)
+        paying = Organization.objects.filter(name__in=[n for n, _, _ in ORGS], tier__code__in=["pro", "enterprise"])
+        UsageReport.objects.bulk_create(
+            [UsageReport(organization=organization, month=add_months(month, -back), mailed_at=timezone.now())
+             for organization in paying for back in range(3)], ignore_conflicts=True)
 
     def _demo_usage(self):
         """A year of plausible daily usage for the paying demo organisations (QBRs and monthly
