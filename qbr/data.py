@@ -100,7 +100,7 @@ def _support(organization: Organization, start: dt.date, end: dt.date, now: dt.d
 def _common_issues(organization: Organization, start: dt.date, end: dt.date) -> dict:
     tickets = Ticket.objects.filter(organization=organization, created_at__gte=_day_start(start),
                                     created_at__lt=_day_start(end + dt.timedelta(days=1)))
-    by_component = [{"name": r["component__name"] or "No component named", "tickets": r["n"]} for r in
+    by_component = [{"name": r["component__name"] or "No component set", "tickets": r["n"]} for r in
                     tickets.values("component__name").annotate(n=Count("pk")).order_by("-n", "component__name")[:TOP_ISSUES]]
     by_category = [{"name": r["category__name"], "in_scope": r["category__in_scope"], "tickets": r["n"]} for r in
                    TicketScope.objects.filter(ticket__in=tickets).values("category__name", "category__in_scope")

@@ -29,7 +29,7 @@ def usage_chart(usage_months: list[dict], metric: str, title: str, style: Style 
 def severity_percentiles_chart(by_severity: dict, part: str, title: str, style: Style = STYLE) -> str:
     """p50 and p90 (business hours, as the SLA counts them) of each severity."""
     codes = list(by_severity)
-    chart = Chart(title, codes, kind="bar", y_title="business hours", unit=" h", style=style)
+    chart = Chart(title, codes, kind="bar", y_title="hours of coverage", unit=" h", style=style)
     for pct in ("p50", "p90"):
         chart.add(pct, [figures.hours(by_severity[c][part]["business"][f"{pct}_seconds"]) for c in codes])
     return chart.render()

@@ -33,7 +33,7 @@ from .models import Qbr, QbrStatus, RenderedReport, RenderStatus, ReportKind
 
 logger = logging.getLogger(__name__)
 # Bumped when a template or chart changes what a PDF shows: the stored files are then stale.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 TEMPLATES = {ReportKind.QBR: "qbr/deck.html", ReportKind.USAGE: "qbr/usage_report.html"}
 
 

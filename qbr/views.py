@@ -106,7 +106,7 @@ def deck(request, account_id: str, period: str):
     qbr.organization = organization
     data = documents.qbr_shown(qbr)
     return _deliver(request, kind=ReportKind.QBR, organization=organization, period=qbr.period, data=data,
-                    title=f"QBR {qbr.year} Q{qbr.quarter} {organization.name}")
+                    title=f"{organization.name}: QBR {qbr.year} Q{qbr.quarter}")
 
 
 @login_required
@@ -140,7 +140,7 @@ def usage_report(request, account_id: str, period: str):
         raise Http404("No report for this month.")
     data = report_data.usage_report_data(organization, month)
     return _deliver(request, kind=ReportKind.USAGE, organization=organization, period=period, data=data,
-                    title=f"Usage report {period} {organization.name}")
+                    title=f"{organization.name}: usage report {period}")
 
 
 @require_GET

@@ -35,6 +35,12 @@ def signed(value):
 
 
 @register.filter
+def counts(by_key):
+    """{"P1": 1, "P2": 0, "P3": 2} -> "P1 1 · P3 2": the keys that have any."""
+    return " · ".join(f"{key} {n}" for key, n in by_key.items() if n)
+
+
+@register.filter
 def percent(value):
     return "—" if value is None else f"{value} %"
 

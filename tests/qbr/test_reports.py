@@ -96,6 +96,8 @@ def test_the_deck_shows_the_quarters_usage_against_the_previous_quarter_on_lands
     assert "Tokens consumed 6.0 M +50.0 % against 2026 Q2 (4.0 M)" in text
     assert "API calls 150 −25.0 % against 2026 Q2 (200)" in text
     assert "Tickets opened 3 P1 1 · P2 2 · P3 0 · P4 0" in text
+    assert re.search(r"Open issues: 3 tickets: P1 1 · P2 2 #\d", text)  # only severities that have any
+    assert "No component set 3" in text
     for section in ("Usage Review", "Performance Metrics", "Support Review", "Roadmap Preview", "Action Items"):
         assert section in text
 
