@@ -40,6 +40,41 @@ def test_queue_filters_and_search_work(client, lead, customer, query):
     assert client.get(f"{CHANGELIST}?{query}").status_code == 200
 
 
+def _found(client, q) -> set[str]:
+    import re
+
+    page = client.get(CHANGELIST, {"q": q}).content.decode()
+    links = re.findall(r'<a href="/admin/tickets/ticket/\d+/change/[^"]*">([^<]*)</a>', page)
+    return {text for text in links if not text.isdigit()}  # the subject links, not the number links
+
+
+def test_queue_search_finds_words_anywhere_and_the_exact_forms_staff_type(client, lead, customer, enterprise_org):
+    from tickets import services
+    from tests.factories import CustomerFactory
+
+    sso = TicketFactory(requester=customer, subject="SSO loop", description="after the connector upgrade")
+    noted = TicketFactory(requester=customer, subject="Invoice question")
+    services.message_create(ticket=noted, author=lead, body="check the kraken cluster", is_internal=True)
+    other = TicketFactory(requester=CustomerFactory(organization=enterprise_org, email="ops@example.org"),
+                          subject="Rate limits")
+    login(client, lead)
+    assert _found(client, "connector") == {"SSO loop"}
+    assert _found(client, "connec") == {"SSO loop"}  # the last word as a prefix
+    assert _found(client, "kraken") == {"Invoice question"}  # staff search internal notes
+    assert _found(client, f"#{other.pk}") == {"Rate limits"}
+    assert _found(client, str(sso.pk)) == {"SSO loop"}
+    assert _found(client, enterprise_org.account_id) == {"Rate limits"}
+    assert _found(client, enterprise_org.name.upper()) == {"Rate limits"}
+    assert _found(client, "OPS@example.org") == {"Rate limits"}
+    assert _found(client, "walrus") == set()
+
+
+@pytest.mark.parametrize("q", ["'", "&|!():*", "#", "#99999999999999999999999", "-", "a" * 300])
+def test_queue_search_takes_any_input_without_an_error(client, lead, customer, q):
+    TicketFactory(requester=customer)
+    assert login(client, lead).get(CHANGELIST, {"q": q}).status_code == 200
+
+
 def test_tier_filter_selects_by_the_organisations_tier(client, lead, customer, enterprise_org):
     from tests.factories import CustomerFactory
 

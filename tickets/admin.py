@@ -17,7 +17,7 @@ from django.utils.timezone import localtime
 
 from common.admin_actions import HistoryInlineMixin, run_each
 
-from . import selectors, services
+from . import search, selectors, services
 from .sla import clocks
 from .models import Attachment, Message, SeverityCode, Status, Ticket, TicketEvent
 
@@ -269,8 +269,10 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = [SlaStateFilter, TierFilter, "severity", "status", "queue", AssigneeFilter, "escalation_level",
                    "channel"]
     list_select_related = ["organization__tier", "assignee"]
-    search_fields = ["=id", "subject", "organization__name", "=organization__account_id", "requester__username",
-                     "requester__email"]
+    # Searched by get_search_results: the full-text index, plus exact forms (below).
+    search_fields = ["subject"]
+    search_help_text = ("Words of the subject, description, replies and notes (the last word may be a prefix); "
+                        "or a ticket number, an account id, an organisation's name, a requester's username or email.")
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) over every ticket on each page load is wasted work.
@@ -332,6 +334,24 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ["sla_breached", "sla_next_due", "severity", "created_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Full text through the stored index (internal notes included: staff), and, in the same
+        UNION of index scans, the exact forms staff type: `#123` or `123`, an account id, an
+        organisation's name, a requester's username or email. Django's default (an icontains per
+        field, ORed) reads every ticket: 625 ms at 100,000 tickets, growing with the table."""
+        term = search_term.strip()[: search.MAX_LENGTH]
+        if not term:
+            return queryset, False
+        exact = [Ticket.objects.filter(Q(organization__account_id=term) | Q(organization__name__iexact=term))
+                 .values("pk"),
+                 Ticket.objects.filter(Q(requester__username__iexact=term) | Q(requester__email__iexact=term))
+                 .values("pk")]
+        number = term.removeprefix("#")
+        if number.isascii() and number.isdigit() and len(number) <= 18:
+            exact.append(Ticket.objects.filter(pk=int(number)).values("pk"))
+        ids = search.matching_ids(term, include_internal_notes=True, also=tuple(exact))
+        return queryset.filter(pk__in=ids), False
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), *LIST_FILTERS.values()]

@@ -6,21 +6,26 @@ Internal notes are searched only when the caller asks (staff); a customer's sear
 a note's words, which would leak them.
 
 PostgreSQL: full-text search (websearch syntax, English stemming, the last word also matched as
-a prefix so "authen" finds "authentication"), ranked subject over description over replies. The
-vectors are computed per query; the scale issue swaps this for a stored tsvector with a GIN index
-behind the same signature. SQLite (the embedded default): every word must appear, case-insensitively,
-in the subject, the description or a public reply, ranked by where it appears.
+a prefix so "authen" finds "authentication"), ranked subject over description over replies, on
+the tsvectors the database stores and indexes (migration tickets 0009: `search_text` per ticket,
+`search` per message, GIN each). The matching ids are one UNION of two index scans, so no ticket
+is read that does not match; the caller's scope (tenancy) joins them before anything is ranked.
+SQLite (the embedded default): every word must appear, case-insensitively, in the subject, the
+description or a public reply, ranked by where it appears.
 """
 from __future__ import annotations
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Case, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.contrib.postgres.search import SearchVectorField
+from django.db.models import (
+    Case, Exists, Expression, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Value, When,
+)
 from django.db.models.functions import Coalesce
 
-from .models import Message
+from .models import Message, Ticket
 
 CONFIG = "english"
 # A search box, not a document: longer input is refused by the forms before it gets here.
@@ -37,12 +42,31 @@ def ticket_search(queryset: QuerySet, q: str, *, include_internal_notes: bool = 
     q = (q or "").strip()
     if not q:
         return queryset
+    if connection.vendor == "postgresql":
+        return _postgres(queryset, q, include_internal_notes)
     replies = Message.objects.filter(ticket=OuterRef("pk"))
     if not include_internal_notes:
         replies = replies.filter(is_internal=False)
-    if connection.vendor == "postgresql":
-        return _postgres(queryset, q, replies)
     return _fallback(queryset, q, replies)
+
+
+class StoredVector(Expression):
+    """A tsvector column the database generates (not a model field), named against whichever alias
+    the query gives the model's table: the outer query's or a subquery's U0."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, column: str):
+        super().__init__()
+        self.column = column
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(compiler.query.base_table)}.{connection.ops.quote_name(self.column)}", []
+
+
+class _TsRank(Func):
+    function = "ts_rank"
+    output_field = FloatField()
 
 
 def _tsquery(q: str) -> SearchQuery:
@@ -56,15 +80,35 @@ def _tsquery(q: str) -> SearchQuery:
     return query
 
 
-def _postgres(queryset: QuerySet, q: str, replies: QuerySet) -> QuerySet:
+def matching_ids(q: str, *, include_internal_notes: bool = False, also: tuple[QuerySet, ...] = ()) -> QuerySet:
+    """The ids of every ticket matching `q` (any organisation: the caller applies its scope), as
+    one UNION of index scans, with the ids of `also` (querysets of ticket ids) in the same union:
+    an OR of IN-subqueries would make PostgreSQL read every ticket."""
+    if connection.vendor == "postgresql":
+        query = _tsquery(q)
+        parts = [Ticket.objects.alias(_v=StoredVector("search_text")).filter(_v=query).values("pk"),
+                 _replies_matching(query, include_internal_notes).values("ticket_id")]
+    else:
+        replies = Message.objects.filter(ticket=OuterRef("pk"))
+        if not include_internal_notes:
+            replies = replies.filter(is_internal=False)
+        parts = [_fallback(Ticket.objects.all(), q, replies).values("pk")]
+    parts = [part.order_by() for part in (*parts, *also)]
+    return parts[0].union(*parts[1:])
+
+
+def _replies_matching(query: SearchQuery, include_internal_notes: bool) -> QuerySet:
+    replies = Message.objects.alias(_v=StoredVector("search")).filter(_v=query)
+    return replies if include_internal_notes else replies.filter(is_internal=False)
+
+
+def _postgres(queryset: QuerySet, q: str, include_internal_notes: bool) -> QuerySet:
     query = _tsquery(q)
-    document = SearchVector("subject", weight="A", config=CONFIG) + SearchVector("description", weight="B", config=CONFIG)
-    matching_replies = replies.annotate(_v=SearchVector("body", weight="D", config=CONFIG)).filter(_v=query)
-    best_reply = matching_replies.annotate(_r=SearchRank(F("_v"), query)).order_by("-_r").values("_r")[:1]
+    best_reply = (_replies_matching(query, include_internal_notes).filter(ticket=OuterRef("pk"))
+                  .annotate(_r=_TsRank(StoredVector("search"), query)).order_by("-_r").values("_r")[:1])
     return (
-        queryset.annotate(_document=document)
-        .filter(Q(_document=query) | Exists(matching_replies))
-        .annotate(**{RANK: SearchRank(F("_document"), query)
+        queryset.filter(pk__in=matching_ids(q, include_internal_notes=include_internal_notes))
+        .annotate(**{RANK: _TsRank(StoredVector("search_text"), query)
                      + Coalesce(Subquery(best_reply, output_field=FloatField()), Value(0.0))})
         .order_by(f"-{RANK}", "-created_at", "-id")
     )
