@@ -10,6 +10,7 @@ a prefix so "authen" finds "authentication"), ranked subject over description ov
 the tsvectors the database stores and indexes (migration tickets 0009: `search_text` per ticket,
 `search` per message, GIN each). The matching ids are one UNION of two index scans, so no ticket
 is read that does not match; the caller's scope (tenancy) joins them before anything is ranked.
+Ranked by the ticket's own text; a ticket matched only by a reply comes after, newest first.
 SQLite (the embedded default): every word must appear, case-insensitively, in the subject, the
 description or a public reply, ranked by where it appears.
 """
@@ -21,9 +22,8 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.contrib.postgres.search import SearchVectorField
 from django.db.models import (
-    Case, Exists, Expression, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case, Exists, Expression, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Value, When,
 )
-from django.db.models.functions import Coalesce
 
 from .models import Message, Ticket
 
@@ -103,13 +103,13 @@ def _replies_matching(query: SearchQuery, include_internal_notes: bool) -> Query
 
 
 def _postgres(queryset: QuerySet, q: str, include_internal_notes: bool) -> QuerySet:
+    # Ranked by the ticket's own text (subject A over description B); a ticket found only by a
+    # reply ranks 0, after every text match. A per-ticket "best reply" rank would be a correlated
+    # subquery run for every match before the sort: at a million tickets, seconds for a common word.
     query = _tsquery(q)
-    best_reply = (_replies_matching(query, include_internal_notes).filter(ticket=OuterRef("pk"))
-                  .annotate(_r=_TsRank(StoredVector("search"), query)).order_by("-_r").values("_r")[:1])
     return (
         queryset.filter(pk__in=matching_ids(q, include_internal_notes=include_internal_notes))
-        .annotate(**{RANK: _TsRank(StoredVector("search_text"), query)
-                     + Coalesce(Subquery(best_reply, output_field=FloatField()), Value(0.0))})
+        .annotate(**{RANK: _TsRank(StoredVector("search_text"), query)})
         .order_by(f"-{RANK}", "-created_at", "-id")
     )
 

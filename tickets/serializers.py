@@ -93,7 +93,9 @@ def _iso(value):
 def ticket_rows(rows) -> list[dict]:
     fields = TicketSerializer.Meta.fields
     now = timezone.now()
-    history = escalation_history([row["id"] for row in rows])
+    # Only a ticket above L1 has escalation history: every escalation raises the level, and
+    # nothing lowers it. A page of L1 tickets (most pages) costs no query for it.
+    history = escalation_history([row["id"] for row in rows if row["escalation_level"] > 1])
     out = []
     for row in rows:
         for name in _RELATED:
