@@ -46,7 +46,10 @@ def main():
     args = parser.parse_args()
 
     env = django_env(args.database_url, CACHE_URL=args.cache_url)
-    uncached_env = {**env, "TICKET_LIST_CACHE": "0", "AUTH_TOKEN_CACHE": "0"}
+    # The condition is the page cache off; the token cache (auth) stays as in production.
+    # "caches off" also reads every token from the database.
+    page_uncached_env = {**env, "TICKET_LIST_CACHE": "0"}
+    uncached_env = {**page_uncached_env, "AUTH_TOKEN_CACHE": "0"}
     ensure_database(args.database_url)
     manage(env, "migrate", "-v0")
     ensure_scale_data(env, args.orgs, args.tickets)
@@ -68,7 +71,7 @@ print(api_token_create(user=staff, name="bench")[1], api_token_create(user=org_a
     results = {}
     # One server run per configuration; the trivial view is measured in each, and each ratio is
     # taken against the trivial view of the same run.
-    for label, server_env in (("caches on", env), ("caches off", uncached_env)):
+    for label, server_env in (("caches on", env), ("page cache off", page_uncached_env), ("caches off", uncached_env)):
         with gunicorn(server_env, args.port, args.workers) as base:
             check_answers(base, staff, customer, account_id)
             runs = {
@@ -91,9 +94,9 @@ print(api_token_create(user=staff, name="bench")[1], api_token_create(user=org_a
         baseline = results[f"trivial JSON view [{label}]"]["rps"]
         ratio = r["rps"] / baseline
         print(f"{name:60} {r['rps']:8.0f} {ratio:6.2f} {r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {r['errors']:6d}")
-        if label == "caches on" and not name.startswith("trivial"):
+        if label in ("caches on", "page cache off") and not name.startswith("trivial"):
             ok &= ratio >= 0.25 and r["p99_ms"] < 100 and r["errors"] == 0
-    print("targets with the production settings (ratio >= 0.25, p99 < 100 ms, no errors):",
+    print("targets, caches on and page cache off (ratio >= 0.25, p99 < 100 ms, no errors):",
           "met" if ok else "NOT met")
     return 0 if ok else 1
 
