@@ -206,7 +206,9 @@ def test_list_query_count_does_not_grow_with_the_data(who, request, customer, cu
     assert _list_queries(client) == few
     assert few == 1  # the page alone: no COUNT(*), nothing per row, no history for L1 tickets (auth is forced)
     services.escalation_request(ticket=TicketFactory(requester=customer), actor=staff, reason="ask")
-    assert _list_queries(client) == 2  # an escalated ticket on the page: its history, in one query for the page
+    # An escalated ticket on the page: its history, in the page's statement on PostgreSQL
+    # (tickets/page_json.py), in one more query for the whole page elsewhere.
+    assert _list_queries(client) == (1 if connection.vendor == "postgresql" else 2)
 
 
 # -- retrieve / update ------------------------------------------------------------------------------

@@ -67,12 +67,12 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 # The list endpoint's hot path: rows straight from .values() shaped exactly as TicketSerializer
-# shapes them (a test holds the two equal). DRF's field-by-field serializer cost ~8 ms for a page
+# shapes them (a test holds the two equal; datetimes stay datetimes, which the orjson renderer
+# writes as DRF's fields do, "…Z"). DRF's field-by-field serializer cost ~8 ms for a page
 # of 50; this costs well under 1 ms.
 _RELATED = {"organization": "organization__account_id", "requester": "requester__username",
             "assignee": "assignee__username", "component": "component__name"}
 _COMPUTED = {"sla", "escalations", "incident"}
-_DATETIMES = ("created_at", "updated_at", "resolved_at", "response_due_at", "resolution_due_at")
 # What clocks.summary reads, beyond the fields shown.
 _SLA_INPUTS = ("incident_id", "ack_due_at", "ack_warn_at", "response_warn_at", "resolution_warn_at",
                "acknowledged_at", "first_response_at")
@@ -103,8 +103,6 @@ def ticket_rows(rows) -> list[dict]:
         row["incident"] = row["incident_id"]
         row["sla"] = clocks.summary(SimpleNamespace(**row), now)
         row["escalations"] = history.get(row["id"], [])
-        for name in _DATETIMES:
-            row[name] = _iso(row[name])
         out.append({f: row[f] for f in fields})
     return out
 
