@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_orjson_renderer.renderers import ORJSONRenderer
+from common.renderers import APIRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -129,7 +129,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         response = self.get_paginated_response(results)
         if cached:
             # Stored rendered: a hit then costs neither unpickling rows nor encoding JSON.
-            body = ORJSONRenderer().render(response.data)
+            body = APIRenderer().render(response.data)
             cached.store(body)
             return HttpResponse(body, content_type="application/json")
         return response
