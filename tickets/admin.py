@@ -333,7 +333,7 @@ class TicketAdmin(admin.ModelAdmin):
         return selectors.tickets_by_urgency(self.model._default_manager.get_queryset())
 
     def get_ordering(self, request):
-        return ["sla_breached", "sla_next_due", "severity", "created_at"]
+        return ["queue_due_at", "severity", "created_at", "pk"]  # the index ticket_queue_order
 
     def get_search_results(self, request, queryset, search_term):
         """Full text through the stored index (internal notes included: staff), and, in the same

@@ -1,6 +1,9 @@
 """Tickets, their thread (replies and internal notes), attachments and the append-only event log."""
+from datetime import datetime, timezone as dt_timezone
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Least
 from django.utils import timezone
 
 
@@ -40,6 +43,24 @@ class Environment(models.TextChoices):
 class Queue(models.TextChoices):
     STANDARD = "standard", "Standard"
     PRIORITY = "priority", "Priority"  # the guide's Priority Queue, routed to senior engineers
+
+
+# A due time later than any real one: "no clock running" sorts last, and the stored column is
+# never null (SQLite's MIN() is null when any argument is).
+NO_DUE = datetime(9999, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def _queue_due():
+    def running(due_field: str, is_running: models.Q):
+        return models.Case(models.When(is_running & models.Q(**{f"{due_field}__isnull": False}), then=models.F(due_field)),
+                           default=models.Value(NO_DUE), output_field=models.DateTimeField())
+
+    open_ = ~models.Q(status__in=["resolved", "closed"])  # a resolved ticket waits on nobody
+    return Least(
+        running("ack_due_at", open_ & models.Q(acknowledged_at__isnull=True)),
+        running("response_due_at", open_ & models.Q(first_response_at__isnull=True)),
+        running("resolution_due_at", models.Q(status__in=["new", "acknowledged", "in_progress"])),
+    )
 
 
 class Ticket(models.Model):
@@ -95,12 +116,18 @@ class Ticket(models.Model):
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
     # Scoped to the requester: the same key from two people is two different requests.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    # The staff queue's order (selectors.tickets_by_urgency): the nearest due time of a running
+    # clock, NO_DUE when none runs. Kept by the database and indexed with the queue's tie-breaks,
+    # so the queue's first page is an index scan at a million tickets instead of a sort (3.6 s).
+    queue_due_at = models.GeneratedField(expression=_queue_due(), output_field=models.DateTimeField(),
+                                         db_persist=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "-created_at", "-id"], name="ticket_org_recent"),
             models.Index(fields=["-created_at", "-id"], name="ticket_recent"),
+            models.Index(fields=["queue_due_at", "severity", "created_at", "id"], name="ticket_queue_order"),
             models.Index(fields=["status", "queue"], name="ticket_status_queue"),
             # The sweep's only way in: partial, so its size is what is pending, not every ticket.
             models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check",

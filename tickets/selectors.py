@@ -1,16 +1,13 @@
 """Reads of tickets, scoped to what the viewer may see. Every portal page and API endpoint
 starts here, so tenancy is decided in one place."""
-from datetime import datetime, timezone as dt_timezone
-
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Least
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.scoping import may_see, visible_to
 from accounts.models import CustomSlaTarget, Organization, Severity, SlaTarget
 
-from .models import Attachment, Channel, Message, Status, Ticket
+from .models import Attachment, Channel, Message, Ticket
 from .sla import clocks
 
 
@@ -94,30 +91,12 @@ def clock_rows(ticket: Ticket, now=None) -> list[dict]:
     return rows
 
 
-# After any real due time: a ticket with no running clock sorts after every one with a clock.
-_NO_DUE = datetime(9999, 1, 1, tzinfo=dt_timezone.utc)
-
-
-def tickets_by_urgency(queryset: QuerySet[Ticket], now=None) -> QuerySet[Ticket]:
+def tickets_by_urgency(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """The staff queue's order: breached first, then the nearest due time of a running clock,
-    then severity (P1 first), then the oldest. Annotates `sla_next_due` (None-free: a far date
-    when no clock runs) and `sla_breached` (0 = breached, to sort first)."""
-    now = now or timezone.now()
-
-    def running(due_field: str, is_running: Q):
-        return Case(When(is_running & Q(**{f"{due_field}__isnull": False}), then=F(due_field)), default=Value(_NO_DUE),
-                    output_field=DateTimeField())
-
-    open_ = ~Q(status__in=[Status.RESOLVED, Status.CLOSED])  # a resolved ticket waits on nobody
-    next_due = Least(
-        running("ack_due_at", open_ & Q(acknowledged_at__isnull=True)),
-        running("response_due_at", open_ & Q(first_response_at__isnull=True)),
-        running("resolution_due_at", Q(status__in=[Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS])),
-    )
-    return (queryset.annotate(sla_next_due=next_due)
-            .annotate(sla_breached=Case(When(sla_next_due__lte=now, then=Value(0)), default=Value(1),
-                                        output_field=IntegerField()))
-            .order_by("sla_breached", "sla_next_due", "severity", "created_at", "pk"))
+    then severity (P1 first), then the oldest. Ordering by the nearest due time alone puts the
+    breached first (their due time has passed); the database keeps it in Ticket.queue_due_at,
+    indexed in this order (ticket_queue_order)."""
+    return queryset.order_by("queue_due_at", "severity", "created_at", "pk")
 
 
 def slack_channel_for(ticket: Ticket) -> str:
