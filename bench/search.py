@@ -55,6 +55,25 @@ print("|".join(three))
 """
 
 
+PLANS = r"""
+from django.db import connection
+from django.utils import timezone
+from accounts.models import User
+from tickets import page_json, search, selectors
+staff = User.objects.get(username="bench-staff")
+admin = User.objects.filter(api_tokens__name="bench-search", is_staff=False).first()
+cases = [("staff, first page", staff, ""), ("customer admin, first page", admin, ""),
+         ("staff, search %(word)r", staff, %(word)r), ("customer admin, search %(word)r", admin, %(word)r)]
+for label, user, q in cases:
+    qs = search.ticket_search(selectors.tickets_visible_to(user), q, include_internal_notes=user.is_staff)
+    sql, params = qs.values_list("pk", flat=True)[:51].query.sql_with_params()
+    with connection.cursor() as c:
+        c.execute("EXPLAIN (ANALYZE, BUFFERS) " + page_json.PAGE_SQL.replace("{ids}", sql), [timezone.now(), *params])
+        print(f"-- {label}")
+        print(chr(10).join(r[0] for r in c.fetchall()))
+"""
+
+
 def timed(opener, url: str, headers: dict, n: int) -> tuple[list[float], int]:
     times, errors = [], 0
     for i in range(n):
@@ -139,18 +158,8 @@ def main():
         median, p99 = summary(times)
         print(f"| {name} | {median:.1f} | {p99:.1f} | {median / bare:.1f} | {errors} |")
 
-    print("\nPlans (EXPLAIN ANALYZE, staff scope, first one-word query):")
-    print(shell(env, f"""
-from django.db import connection
-from tickets import search
-from tickets.models import Ticket
-from tickets.serializers import ticket_values
-qs = ticket_values(search.ticket_search(Ticket.objects.all(), {one[0]!r}, include_internal_notes=True))[:51]
-sql, params = qs.query.sql_with_params()
-with connection.cursor() as c:
-    c.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-    print(chr(10).join(r[0] for r in c.fetchall()))
-"""))
+    print("\nPlans (EXPLAIN ANALYZE) of the API list's page statement (tickets/page_json.py):")
+    print(shell(env, PLANS % {"word": one[0]}))
     return 0
 
 
