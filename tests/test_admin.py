@@ -324,3 +324,65 @@ def test_phone_service_refuses_p3_even_when_called_directly(lead, enterprise_org
     with pytest.raises(ValidationError, match="P1/P2"):
         services.phone_call_log(staff=lead, organization=enterprise_org, caller_email="cto@acme.example",
                                 severity="P3", summary="Slow")
+
+
+def test_the_queue_counts_exactly_while_short_and_estimates_once_long(client, lead, customer, monkeypatch):
+    from common import pagination
+
+    TicketFactory.create_batch(8, requester=customer)
+    login(client, lead)
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 10)
+    assert client.get(CHANGELIST).context["cl"].result_count == 8
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 5)
+    with CaptureQueriesContext(connection) as ctx:
+        counted = client.get(CHANGELIST).context["cl"].result_count
+    statements = [q["sql"] for q in ctx.captured_queries]
+    if connection.vendor == "postgresql":
+        assert counted > 5  # the planner's estimate, never under what the bounded count saw
+        assert any(sql.startswith("EXPLAIN") for sql in statements)
+        counts = [sql for sql in statements if "COUNT(" in sql.upper()]
+        assert counts and all("LIMIT 6" in sql for sql in counts), counts  # no unbounded count
+    else:
+        assert counted == 8
+
+
+def test_the_queue_page_reads_no_column_of_every_ticket_for_its_filters(client, lead, customer):
+    TicketFactory.create_batch(3, requester=customer)
+    login(client, lead)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(CHANGELIST).status_code == 200
+    # A field filter or date hierarchy over the ticket table lists its values with DISTINCT.
+    distinct = [q["sql"] for q in ctx.captured_queries if "DISTINCT" in q["sql"].upper() and "tickets_ticket" in q["sql"]]
+    assert not distinct
+
+
+def test_the_escalation_level_filter_offers_the_ladders_rungs_and_keeps_only_that_level(client, lead, customer):
+    low = TicketFactory(requester=customer, subject="still at L1")
+    high = TicketFactory(requester=customer, subject="climbed to L3")
+    Ticket.objects.filter(pk=high.pk).update(escalation_level=3)
+    login(client, lead)
+    page = client.get(CHANGELIST)
+    choices = {c["display"] for spec in page.context["cl"].filter_specs if spec.title == "escalation level"
+               for c in spec.choices(page.context["cl"])}
+    assert {"L1", "L2", "L3", "L4"} <= choices
+    assert [t.pk for t in client.get(CHANGELIST, {"level": "3"}).context["cl"].result_list] == [high.pk]
+    # Nonsense is ignored, not an error.
+    for bad in ["abc", "99999999999999999999", "-1", "²"]:
+        response = client.get(CHANGELIST, {"level": bad})
+        assert response.status_code == 200
+        assert {low.pk, high.pk} <= {t.pk for t in response.context["cl"].result_list}
+
+
+def test_the_created_filter_narrows_the_queue_and_a_bad_date_is_no_error(client, lead, customer):
+    import datetime as dt
+
+    old = TicketFactory(requester=customer)
+    Ticket.objects.filter(pk=old.pk).update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    new = TicketFactory(requester=customer)
+    login(client, lead)
+    cl = client.get(CHANGELIST).context["cl"]
+    past_week = next(c["query_string"] for spec in cl.filter_specs if spec.title == "created at"
+                     for c in spec.choices(cl) if c["display"] == "Past 7 days")
+    page = client.get(CHANGELIST + past_week)
+    assert [t.pk for t in page.context["cl"].result_list] == [new.pk]
+    assert client.get(CHANGELIST, {"created_at__gte": "not-a-date"}).status_code in (200, 302)
