@@ -35,3 +35,12 @@ def bulk_update(model, objs, fields: list[str]) -> None:
                 f'WHERE t."{pk.column}" = v."{pk.column}"',
                 params,
             )
+
+
+def planner_rows(queryset) -> int:
+    """PostgreSQL's estimate of the rows `queryset` returns: EXPLAIN plans it and reads no rows
+    (about a millisecond). For choosing between plans the planner cannot see as alternatives."""
+    import json
+
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])

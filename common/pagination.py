@@ -11,11 +11,11 @@ counts exactly while the list is short and estimates once it is long:
   real end is empty rather than an error. Other databases count exactly (the embedded demo's
   SQLite holds demo-sized data).
 """
-import json
-
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+
+from .db import planner_rows
 
 EXACT_UP_TO = 10_000
 
@@ -29,8 +29,7 @@ class EstimatedCountPaginator(Paginator):
         bounded = queryset[:EXACT_UP_TO + 1].count()
         if bounded <= EXACT_UP_TO:
             return bounded
-        plan = json.loads(queryset.explain(format="json"))
-        return max(int(plan[0]["Plan"]["Plan Rows"]), bounded)
+        return max(planner_rows(queryset), bounded)
 
     @property
     def estimated(self) -> bool:

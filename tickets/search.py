@@ -11,6 +11,14 @@ the tsvectors the database stores and indexes (migration tickets 0009: `search_t
 `search` per message, GIN each). The matching ids are one UNION of two index scans, so no ticket
 is read that does not match; the caller's scope (tenancy) joins them before anything is ranked.
 Ranked by the ticket's own text; a ticket matched only by a reply comes after, newest first.
+
+A common word is another query (docs/search.md): the union of its index scans is every ticket
+that has it, hundreds of thousands at a million tickets, and ranking them all takes seconds. So
+the planner's estimates choose (`_narrowed`): when the matches anywhere are few, the union, ranked;
+when the viewer's scope is small (a customer's organisation), the scope's tickets are read and
+tested, ranked; when both are large (staff, a common word), the scope is read newest first and
+tested until the page is full: results newest first, the reading bounded by the page, not by how
+many tickets match.
 SQLite (the embedded default): every word must appear, case-insensitively, in the subject, the
 description or a public reply, ranked by where it appears.
 """
@@ -21,6 +29,8 @@ import re
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.contrib.postgres.search import SearchVectorField
+
+from common.db import planner_rows
 from django.db.models import (
     Case, Exists, Expression, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Value, When,
 )
@@ -32,6 +42,9 @@ CONFIG = "english"
 MAX_LENGTH = 200
 RANK = "search_rank"
 MAX_FALLBACK_WORDS = 12
+# Up to this many matches (as the planner estimates them) are ranked; more are listed newest
+# first. Ranking costs ~4 µs a match once read; reading 5,000 scattered matches ~10 ms (docs/search.md).
+RANK_ALL_UP_TO = 5_000
 _WORDS = re.compile(r"\w+")
 _LAST_PLAIN_WORD = re.compile(r"(?:^|\s)(\w+)\s*$")
 
@@ -102,16 +115,35 @@ def _replies_matching(query: SearchQuery, include_internal_notes: bool) -> Query
     return replies if include_internal_notes else replies.filter(is_internal=False)
 
 
+def narrowed(queryset: QuerySet, q: str, *, include_internal_notes: bool = False,
+             also: tuple[QuerySet, ...] = ()) -> tuple[QuerySet, int]:
+    """`queryset` narrowed to the tickets matching `q` (or in one of `also`, querysets of ticket
+    ids), in the form that reads least, and the estimated number of matches in it (PostgreSQL)."""
+    ids = matching_ids(q, include_internal_notes=include_internal_notes, also=also)
+    if connection.vendor != "postgresql":
+        return queryset.filter(pk__in=ids), 0  # demo-sized data: no plan to choose
+    everywhere = planner_rows(ids)
+    if everywhere <= RANK_ALL_UP_TO:
+        return queryset.filter(pk__in=ids), everywhere  # few matches: read only them
+    # Many matches: test each ticket of the scope as it is read, so the reading stops with the
+    # page (LIMIT) when the order is an index's, or covers the scope when the scope is small.
+    query = _tsquery(q)
+    replies = _replies_matching(query, include_internal_notes).filter(ticket=OuterRef("pk"))
+    match = Q(_v=query) | Exists(replies)
+    for part in also:
+        match |= Q(pk__in=part)
+    return queryset.alias(_v=StoredVector("search_text")).filter(match), min(everywhere, planner_rows(queryset))
+
+
 def _postgres(queryset: QuerySet, q: str, include_internal_notes: bool) -> QuerySet:
     # Ranked by the ticket's own text (subject A over description B); a ticket found only by a
     # reply ranks 0, after every text match. A per-ticket "best reply" rank would be a correlated
     # subquery run for every match before the sort: at a million tickets, seconds for a common word.
-    query = _tsquery(q)
-    return (
-        queryset.filter(pk__in=matching_ids(q, include_internal_notes=include_internal_notes))
-        .annotate(**{RANK: _TsRank(StoredVector("search_text"), query)})
-        .order_by(f"-{RANK}", "-created_at", "-id")
-    )
+    matches, estimate = narrowed(queryset, q, include_internal_notes=include_internal_notes)
+    matches = matches.annotate(**{RANK: _TsRank(StoredVector("search_text"), _tsquery(q))})
+    if estimate <= RANK_ALL_UP_TO:
+        return matches.order_by(f"-{RANK}", "-created_at", "-id")
+    return matches.order_by("-created_at", "-id")  # too many to rank: newest first (module doc)
 
 
 def _fallback(queryset: QuerySet, q: str, replies: QuerySet) -> QuerySet:
