@@ -14,7 +14,7 @@ Ranked by the ticket's own text; a ticket matched only by a reply comes after, n
 
 A common word is another query (docs/search.md): the union of its index scans is every ticket
 that has it, hundreds of thousands at a million tickets, and ranking them all takes seconds. So
-the planner's estimates choose (`_narrowed`): when the matches anywhere are few, the union, ranked;
+the planner's estimates choose (`narrowed`): when the matches anywhere are few, the union, ranked;
 when the viewer's scope is small (a customer's organisation), the scope's tickets are read and
 tested, ranked; when both are large (staff, a common word), the scope is read newest first and
 tested until the page is full: results newest first, the reading bounded by the page, not by how
@@ -29,11 +29,11 @@ import re
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.contrib.postgres.search import SearchVectorField
-
-from common.db import planner_rows
 from django.db.models import (
     Case, Exists, Expression, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Value, When,
 )
+
+from common.db import planner_rows
 
 from .models import Message, Ticket
 
@@ -43,7 +43,7 @@ MAX_LENGTH = 200
 RANK = "search_rank"
 MAX_FALLBACK_WORDS = 12
 # Up to this many matches (as the planner estimates them) are ranked; more are listed newest
-# first. Ranking costs ~4 µs a match once read; reading 5,000 scattered matches ~10 ms (docs/search.md).
+# first. A first choice, not yet measured at a million tickets (docs/search.md).
 RANK_ALL_UP_TO = 5_000
 _WORDS = re.compile(r"\w+")
 _LAST_PLAIN_WORD = re.compile(r"(?:^|\s)(\w+)\s*$")
