@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.models import Tier
+from common.pagination import EstimatedCountPaginator
 
 from . import figures, presenting
 from .exports import csv_response
@@ -53,7 +54,10 @@ class TicketRatingAdmin(ReadOnlyAdmin):
     list_filter = [LowRatingFilter, "tier", "rated_at"]
     list_select_related = ["organization", "assignee", "ticket"]
     search_fields = ["=ticket__id", "organization__name", "comment"]
-    date_hierarchy = "requested_at"
+    # One request per resolved ticket: a date filter, not the date hierarchy (a DISTINCT over every row).
+    list_filter = list_filter + [("requested_at", admin.DateFieldListFilter)]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     @admin.display(description="ticket", ordering="ticket_id")
     def ticket_link(self, obj):

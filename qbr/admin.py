@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from common.pagination import EstimatedCountPaginator
 from onboarding.admin import CheckInAdmin
 from onboarding.models import CheckIn, CheckInKind
 
@@ -13,10 +14,13 @@ from .services import qbr_finalize, qbr_reopen
 @admin.register(DailyUsage)
 class DailyUsageAdmin(admin.ModelAdmin):
     list_display = ["organization", "date", "metric", "value"]
-    list_filter = ["metric"]
+    # A row per organisation, metric and day (millions): a date filter, not the date hierarchy (a
+    # DISTINCT over every row per page load), and an estimated count.
+    list_filter = ["metric", ("date", admin.DateFieldListFilter)]
     list_select_related = ["organization"]
     search_fields = ["organization__name", "organization__account_id"]
-    date_hierarchy = "date"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     readonly_fields = ["organization", "date", "metric", "value", "updated_at"]
 
     def has_add_permission(self, request):
