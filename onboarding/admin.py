@@ -399,6 +399,10 @@ class EngagementStepInline(admin.TabularInline):
     readonly_fields = fields
     verbose_name_plural = "Steps (the customer sees these)"
 
+    def get_queryset(self, request):
+        # the actor is shown on every step: one join, not a query a step (issue 16)
+        return super().get_queryset(request).select_related("actor")
+
     def has_add_permission(self, request, obj=None):
         return False
 
