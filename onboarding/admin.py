@@ -112,9 +112,30 @@ def _plan_people(plan):
             .filter(Q(is_staff=True) | Q(organization_id=plan.organization_id)).order_by("-is_staff", "username"))
 
 
+class ActivityFormSet(forms.BaseInlineFormSet):
+    """Reads the owner choices once for the whole plan: each row's select evaluated the
+    queryset again, one query per activity (issue 16, tests/test_constant_queries.py)."""
+
+    _owner_choices = None
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        field = form.fields.get("owner")
+        if field is not None:
+            if self._owner_choices is None:
+                self._owner_choices = list(field.choices)
+            field.choices = self._owner_choices
+            widget = field.widget  # the admin wraps the select (add/change links); both hold choices
+            while hasattr(widget, "widget"):
+                widget = widget.widget
+                widget.choices = self._owner_choices
+        return form
+
+
 class PlanActivityInline(admin.TabularInline):
     model = PlanActivity
     form = ActivityForm
+    formset = ActivityFormSet
     extra = 0
     fields = ["flag", "phase", "name", "owner", "start_date", "end_date", "status", "notes"]
     readonly_fields = ["flag", "phase", "name"]
@@ -377,6 +398,10 @@ class EngagementStepInline(admin.TabularInline):
     fields = ["at", "status", "actor", "note"]
     readonly_fields = fields
     verbose_name_plural = "Steps (the customer sees these)"
+
+    def get_queryset(self, request):
+        # the actor is shown on every step: one join, not a query a step (issue 16)
+        return super().get_queryset(request).select_related("actor")
 
     def has_add_permission(self, request, obj=None):
         return False

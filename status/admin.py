@@ -168,11 +168,28 @@ class UptimeAgreementAdmin(admin.ModelAdmin):
     search_fields = ["organization__name", "organization__account_id"]
 
 
+class CreditOwedFilter(admin.SimpleListFilter):
+    # credit_percent is never empty (0 when uptime met the target), so Django's empty-field
+    # filter refused it (the changelist was a 500); the question staff ask is "is a credit owed?".
+    title = "credit owed"
+    parameter_name = "owed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(credit_percent__gt=0)
+        if self.value() == "no":
+            return queryset.filter(credit_percent=0)
+        return queryset
+
+
 @admin.register(ServiceCredit)
 class ServiceCreditAdmin(admin.ModelAdmin):
     list_display = ["organization", "month", "uptime_percent", "target_percent", "downtime_minutes",
                     "excluded_maintenance_minutes", "credit_percent"]
-    list_filter = ["month", ("credit_percent", admin.EmptyFieldListFilter)]
+    list_filter = ["month", CreditOwedFilter]
     list_select_related = ["organization"]
     search_fields = ["organization__name", "organization__account_id"]
     readonly_fields = [f.name for f in ServiceCredit._meta.fields] + ["incidents"]
