@@ -14,6 +14,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .local_secret import local_secret_key
+from .object_storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("ARAGORA_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -181,6 +182,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Attachments, raw inbound mail and rendered PDFs in a private S3 bucket when one is named, streamed
+# by the views that check who may have them (aragora_support/object_storage.py, docs/deploy.md
+# "Files"); local files under MEDIA_ROOT otherwise.
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = s3_storage(env)
 WHITENOISE_USE_FINDERS = True
 # Attachments are private: MEDIA_ROOT is never served directly, only through a permission check.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
