@@ -92,13 +92,20 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool("DB_PREPARED_STATEMENTS", default=True):
-    # Server-side parameters, and psycopg prepares a statement the connection has run
-    # prepare_threshold times: the ticket list's queries skip PostgreSQL's planning (1.1 ms of the
-    # list's join). Off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer < 1.21.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
+# A read replica (docs/deploy.md, "Read replica"): reports and metrics read from it, nothing else
+# does (common/replica.py). In tests it is a mirror of the test database, not a database of its own.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
+for _db in DATABASES.values():
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    if "postgresql" in _db["ENGINE"] and env.bool("DB_PREPARED_STATEMENTS", default=True):
+        # Server-side parameters, and psycopg prepares a statement the connection has run
+        # prepare_threshold times: the ticket list's queries skip PostgreSQL's planning (1.1 ms of the
+        # list's join). Off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer < 1.21.
+        _db.setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded database is shared by the web server, worker and beat: wait for locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
