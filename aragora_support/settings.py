@@ -14,6 +14,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .local_secret import local_secret_key
+from .object_storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("ARAGORA_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -91,13 +92,20 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool("DB_PREPARED_STATEMENTS", default=True):
-    # Server-side parameters, and psycopg prepares a statement the connection has run
-    # prepare_threshold times: the ticket list's queries skip PostgreSQL's planning (1.1 ms of the
-    # list's join). Off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer < 1.21.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
+# A read replica (docs/deploy.md, "Read replica"): reports and metrics read from it, nothing else
+# does (common/replica.py). In tests it is a mirror of the test database, not a database of its own.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
+for _db in DATABASES.values():
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    if "postgresql" in _db["ENGINE"] and env.bool("DB_PREPARED_STATEMENTS", default=True):
+        # Server-side parameters, and psycopg prepares a statement the connection has run
+        # prepare_threshold times: the ticket list's queries skip PostgreSQL's planning (1.1 ms of the
+        # list's join). Off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer < 1.21.
+        _db.setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded database is shared by the web server, worker and beat: wait for locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
@@ -181,6 +189,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Attachments, raw inbound mail and rendered PDFs in a private S3 bucket when one is named, streamed
+# by the views that check who may have them (aragora_support/object_storage.py, docs/deploy.md
+# "Files"); local files under MEDIA_ROOT otherwise.
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = s3_storage(env)
 WHITENOISE_USE_FINDERS = True
 # Attachments are private: MEDIA_ROOT is never served directly, only through a permission check.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))

@@ -39,6 +39,7 @@ from django.db.models import Aggregate, Count, F, Field, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from common.replica import replica_reads
 from tickets.models import Channel, SeverityCode, Ticket
 
 from . import figures, tallies
@@ -250,6 +251,7 @@ def _durations(scope: Scope, monthly: bool) -> dict:
     }
 
 
+@replica_reads
 def by_severity(scope: Scope) -> dict[str, dict]:
     """First-response and resolution percentiles of each severity, {code: {"first_response",
     "resolution"}} (the QBR's "response time percentiles"): the same windows and rules as the
@@ -337,12 +339,14 @@ def _cached(kind: str, scope: Scope, now: dt.datetime, fresh: bool, build):
     return value
 
 
+@replica_reads
 def compute(scope: Scope, *, now: dt.datetime | None = None, fresh: bool = False) -> dict:
     """The figures of the whole period (the API's answer). `fresh`: never from the cache."""
     now = now or timezone.now()
     return _cached("compute", scope, now, fresh, lambda: _figures(_parts(scope, False, now), None))
 
 
+@replica_reads
 def report(scope: Scope, *, now: dt.datetime | None = None,
            fresh: bool = False) -> tuple[dict, list[tuple[dt.date, dict]]]:
     """(the period's figures, each month's figures): the dashboard, the portal page and the CSV.

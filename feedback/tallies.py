@@ -19,10 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from common.replica import read_alias
 from tickets.models import Ticket
 
 from . import figures
@@ -236,7 +237,7 @@ def _locate(scope, monthly: bool, whole, cut, fractions) -> dict:
            "sum(n) OVER (PARTITION BY grp, kind) AS total FROM h) "
            f"SELECT grp, kind, total, bucket, before, n FROM c WHERE {holds}")
     buckets: dict = defaultdict(list)
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:  # raw SQL: the router never sees it
         cursor.execute(sql, params)
         for group, kind, total, bucket, before, n in cursor.fetchall():
             buckets[(group, DurationKind(kind), int(total))].append((int(before), int(n), bucket))
@@ -268,7 +269,7 @@ def _values_at(scope, monthly: bool, ranks: dict) -> dict:
                 + f" ORDER BY {value} OFFSET %s LIMIT %s) s)")
             params += [group, first_rank, bucket, since, until] + ([scope.tier_id] if scope.tier_id is not None else [])
             params += [offset, count]
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:  # raw SQL: the router never sees it
         cursor.execute(" UNION ALL ".join(branches), params)
         return {(group, DurationKind(kind), int(rank)): v for group, kind, rank, v in cursor.fetchall()}
 

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Organization
+from common.replica import replica_reads
 from feedback import figures as fig
 from feedback import metrics
 from feedback.models import FeatureRequest, FeatureStatus, NpsSurvey, TicketRating
@@ -190,6 +191,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
 
 
+@replica_reads
 def qbr_data(qbr, *, now: dt.datetime | None = None) -> dict:
     """Everything a QBR deck shows, as of `now` (a final QBR shows its snapshot instead)."""
     now = now or timezone.now()
@@ -224,6 +226,7 @@ def qbr_data(qbr, *, now: dt.datetime | None = None) -> dict:
     }
 
 
+@replica_reads
 def usage_report_data(organization: Organization, month: dt.date, *, now: dt.datetime | None = None) -> dict:
     """Everything a monthly usage report shows: usage with the three months before it for its
     trend, tickets and SLA attainment, uptime and any credit, CSAT."""
