@@ -323,3 +323,38 @@ def test_counters_of_several_processes_are_summed_in_multiprocess_mode(client, m
     samples = scrape(client)
     assert samples["django_http_requests_total_by_method_total[('method', 'GET')]"] == 2
     assert samples["aragora_project_metrics_up"] == 1  # the project's gauges are still read at scrape time
+
+
+# --- django-prometheus's instrumentation -------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_queries_are_counted_by_the_instrumented_database_backend():
+    from django_prometheus.db import execute_total
+
+    from django.db import connections
+
+    assert type(connections["default"]).__module__.startswith("django_prometheus.db.backends.")
+    counter = execute_total.labels("default", connection.vendor)
+    before = counter._value.get()
+    Heartbeat.objects.count()
+    assert counter._value.get() == before + 1
+
+
+def test_the_redis_cache_counts_hits_and_misses_and_keeps_falsy_values(settings):
+    from django.core.cache import caches
+    from django_prometheus.cache.metrics import django_cache_hits_total, django_cache_misses_total
+
+    # The configured Redis (CI's cache), else the broker's: this backend needs a real server.
+    location = next((url for url in (str(settings.CACHES["default"].get("LOCATION", "")), settings.CELERY_BROKER_URL)
+                     if url.startswith("redis://")), None)
+    assert location, "this test needs Redis: set CACHE_URL or CELERY_BROKER_URL to a redis:// URL"
+    assert settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache"  # replaced in settings
+    settings.CACHES = {"default": {"BACKEND": "aragora_support.cache_backends.RedisCache", "LOCATION": location}}
+    cache = caches.create_connection("default")
+    hits, misses = django_cache_hits_total.labels(backend="native_redis"), django_cache_misses_total.labels(backend="native_redis")
+    before = hits._value.get(), misses._value.get()
+    cache.set("observability:zero", 0, 30)
+    assert cache.get("observability:zero", "default") == 0  # a cached 0 is a hit, not the default
+    assert cache.get("observability:missing", "default") == "default"
+    cache.delete("observability:zero")
+    assert (hits._value.get(), misses._value.get()) == (before[0] + 1, before[1] + 1)
