@@ -36,6 +36,7 @@ def fresh_heartbeats(*, worker_age=5, beat_age=5):
 
 
 def timed_get(client, path, **extra):
+    client.get("/healthz")  # a process's first request imports the URLconf: not the probe's time
     started = time.perf_counter()
     response = client.get(path, **extra)
     return response, time.perf_counter() - started
@@ -59,7 +60,6 @@ def test_healthz_answers_while_the_broker_is_down(client, db, settings):
 @pytest.mark.django_db
 def test_readyz_is_200_when_every_check_passes(client):
     fresh_heartbeats()
-    client.get("/readyz")  # the first request of a process imports the URLconf
     response, elapsed = timed_get(client, "/readyz")
     body = response.json()
     assert response.status_code == 200, body
@@ -358,3 +358,27 @@ def test_the_redis_cache_counts_hits_and_misses_and_keeps_falsy_values(settings)
     assert cache.get("observability:missing", "default") == "default"
     cache.delete("observability:zero")
     assert (hits._value.get(), misses._value.get()) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.fixture
+def silent_redis():
+    """A port that accepts connections and never answers (a hung server, a black-holed route)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+
+
+@pytest.mark.django_db
+def test_readyz_does_not_hang_on_a_silent_broker_or_cache(client, settings, silent_redis):
+    fresh_heartbeats()
+    settings.CELERY_BROKER_URL = silent_redis
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": silent_redis}}
+    response, elapsed = timed_get(client, "/readyz")
+    body = response.json()
+    print(f"/readyz broker and cache silent: {elapsed * 1000:.0f} ms, {body}")
+    assert response.status_code == 503 and body["failed"] == ["broker", "cache"]
+    assert elapsed < 1.0  # two checks of READYZ_TIMEOUT_SECONDS (0.2 s) each
