@@ -1,6 +1,7 @@
-"""Gunicorn settings for Prometheus metrics with several workers (docs/observability.md).
+"""Gunicorn hooks for Prometheus metrics with several workers (docs/observability.md), imported by
+gunicorn.conf.py (which gunicorn reads from the working directory):
 
-    PROMETHEUS_MULTIPROC_DIR=/run/aragora-metrics gunicorn -c python:aragora_support.gunicorn_conf aragora_support.wsgi
+    PROMETHEUS_MULTIPROC_DIR=/run/aragora-metrics gunicorn aragora_support.wsgi
 
 Each worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR and /metrics sums them
 (prometheus_client's multiprocess mode), whichever worker answers the scrape. Values left by a

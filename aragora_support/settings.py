@@ -507,7 +507,8 @@ MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "django_prometheus.middleware.PrometheusAfterMiddleware")
 _INSTRUMENTED_DATABASES = {"django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
                            "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3"}
-DATABASES["default"]["ENGINE"] = _INSTRUMENTED_DATABASES.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+for _db in DATABASES.values():
+    _db["ENGINE"] = _INSTRUMENTED_DATABASES.get(_db["ENGINE"], _db["ENGINE"])
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "aragora_support.cache_backends.RedisCache"
 # --- end observability -----------------------------------------------------------------------------

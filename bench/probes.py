@@ -58,7 +58,7 @@ def measure(base, path, n, headers=None):
 
 def serve(env, port):
     process = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "-c", "python:aragora_support.gunicorn_conf", "aragora_support.wsgi",
+        [str(Path(PYTHON).parent / "gunicorn"), "aragora_support.wsgi",
          "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"], cwd=ROOT, env=env)
     for _ in range(100):
         try:
