@@ -15,3 +15,10 @@ def post_worker_init(worker):
     get_resolver().url_patterns  # imports every urls and views module now, not on the first request
     gc.collect()
     gc.freeze()
+
+
+# Prometheus with several workers (docs/observability.md): the master empties
+# PROMETHEUS_MULTIPROC_DIR when it starts, and a dead worker's live gauges are dropped.
+from aragora_support import gunicorn_conf as _metrics  # noqa: E402
+
+on_starting, child_exit = _metrics.on_starting, _metrics.child_exit

@@ -323,7 +323,8 @@ class User(AbstractUser):
 
 
 class Heartbeat(models.Model):
-    """Last time each background process proved it runs (shown on /healthz)."""
+    """Last time each background process proved it runs: "worker" (the heartbeat task) and "beat"
+    (its own tick); /readyz judges their age and /metrics shows it (docs/observability.md)."""
 
     name = models.CharField(max_length=50, unique=True)
     seen_at = models.DateTimeField()

@@ -3,6 +3,7 @@
 Defaults are the embedded ones `make run` needs (SQLite, Celery on the filesystem transport);
 `DATABASE_URL` and `CELERY_BROKER_URL` switch to PostgreSQL and Redis.
 """
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -233,8 +234,6 @@ REST_FRAMEWORK = {
 # the header is ignored and REMOTE_ADDR is the client (common/client_ip.py).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 if NUM_PROXIES < 0:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("NUM_PROXIES is a count of trusted proxies: 0 or more.")
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # DRF's stock throttles follow the same rule
 # --- end client addresses ------------------------------------------------------------------------
@@ -445,7 +444,8 @@ _HTTPS = _site.scheme == "https"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+# Load balancers probe, and Prometheus scrapes each node, over plain HTTP (docs/observability.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -495,6 +495,36 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # A SIGTERM (production) is still a warm shutdown that waits for running tasks.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=1.0)
 # --- end security hardening ----------------------------------------------------------------------
+
+# --- observability (issue 17): probes and Prometheus metrics (docs/observability.md) --------------
+# /readyz: each check's timeout (broker, cache), and how old the worker's heartbeat (the task beat
+# sends every minute) and beat's own tick (at least every CELERY_BEAT_MAX_LOOP_INTERVAL) may be.
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=0.2)
+READYZ_WORKER_MAX_AGE_SECONDS = env.int("READYZ_WORKER_MAX_AGE_SECONDS", default=180)
+READYZ_BEAT_MAX_LAG_SECONDS = env.int("READYZ_BEAT_MAX_LAG_SECONDS", default=120)
+CELERY_BEAT_SCHEDULER = "aragora_support.beat:Scheduler"  # Celery's, plus beat's heartbeat
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+# /metrics is read by a bearer token or from listed addresses/networks (client address as
+# common/client_ip.py: NUM_PROXIES); with neither, only with DEBUG on (else 404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOW_IPS = [ipaddress.ip_network(e.strip(), strict=False) for e in env.list("METRICS_ALLOW_IPS", default=[])
+                         if e.strip()]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOW_IPS: {exc} (addresses or networks, comma-separated).")
+# django-prometheus: request metrics around every middleware (After just inside axes, so the
+# status counted is the one axes sends), queries and connections counted by its database
+# backends, cache gets by ours over Django's Redis cache (aragora_support/cache_backends.py).
+INSTALLED_APPS.append("django_prometheus")
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "django_prometheus.middleware.PrometheusAfterMiddleware")
+_INSTRUMENTED_DATABASES = {"django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+                           "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3"}
+for _db in DATABASES.values():
+    _db["ENGINE"] = _INSTRUMENTED_DATABASES.get(_db["ENGINE"], _db["ENGINE"])
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "aragora_support.cache_backends.RedisCache"
+# --- end observability -----------------------------------------------------------------------------
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request if it is missing

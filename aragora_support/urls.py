@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from slack_connect import views as slack_views
 
-from . import health
+from . import health, prometheus
 
 admin.site.site_header = "Aragora Support back-office"
 admin.site.site_title = "Aragora Support"
@@ -39,6 +39,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("integrations/slack/events/", slack_views.slack_events, name="slack-events"),
     path("integrations/slack/commands/", slack_views.slack_commands, name="slack-commands"),
+    # Probes and metrics (docs/observability.md); exempt from the HTTPS redirect (settings).
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", prometheus.metrics, name="prometheus-metrics"),
     path("bench/trivial", health.trivial, name="bench-trivial"),
 ]

@@ -39,6 +39,8 @@ NO_TENANT_DATA = {
     # organisation's ticket is refused: tests/slack/test_commands.py
     "slack-commands",
     "login", "logout", "api-token", "schema", "api-docs", "healthz", "bench-trivial",
+    # Probes and Prometheus metrics: counts and ages, no organisation's data: tests/test_observability.py.
+    "readyz", "prometheus-metrics",
     # The public status page and its feeds hold no organisation's data (an organisation's own
     # maintenance is not on it), subscriptions act on a signed link: tests/status/test_page.py.
     "status:page", "status:summary", "status:feed", "status:subscribe", "status:confirm", "status:unsubscribe",
