@@ -19,6 +19,7 @@ recorded here already, as the sweep would have).
 """
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
@@ -29,7 +30,7 @@ from itertools import accumulate
 DEMO_PASSWORD = "aragora-demo"
 CHUNK_TICKETS = 25_000
 PHRASES = 200_000
-GENERATORS = 2
+LOADERS = 3  # processes that generate and COPY (see _loader)
 # Upper bounds of rows per ticket, to reserve message and event ids before generating.
 MAX_MESSAGES = 8
 MAX_EVENTS = 18
@@ -198,23 +199,30 @@ def organizations(plan: Plan, clock: Clock) -> tuple[list[str], list[str]]:
     return orgs, users
 
 
+@functools.lru_cache(maxsize=2)
+def text_pool(seed: int, n_tickets: int):
+    """The vocabulary, its cumulative weights, and a pool of pre-joined ten-word phrases each drawn
+    independently from the mixed distribution: a description is four of them, a message two.
+    Drawing every word of a million descriptions and three million messages one by one would be
+    most of the generator's time. Cached, and made before the loaders fork, which share it."""
+    rng = random.Random(seed + 2)
+    words = vocabulary()
+    content_cum = list(accumulate(1.0 / (rank + 10) for rank in range(len(words))))
+    mixed_words, mixed_cum = _mixed_weights(words)
+    pool_words = rng.choices(mixed_words, cum_weights=mixed_cum, k=10 * min(PHRASES, 1000 + 2 * n_tickets))
+    phrases = [" ".join(pool_words[i:i + 10]) for i in range(0, len(pool_words), 10)]
+    return words, content_cum, phrases
+
+
 def ticket_chunks(plan: Plan, part: int = 0, parts: int = 1):
     """Yield (ticket lines, message lines, event lines) per CHUNK_TICKETS tickets: of the chunks
     numbered part, part + parts, ... so that `parts` processes share the work. Each chunk has its
     own random state, time slice and id ranges, so the data is the same however it is shared."""
+    words, content_cum, phrases = text_pool(plan.seed, plan.n_tickets)
     rng = random.Random(plan.seed + 1)
-    words = vocabulary()
-    content_cum = list(accumulate(1.0 / (rank + 10) for rank in range(len(words))))
-    mixed_words, mixed_cum = _mixed_weights(words)
     start = plan.now - YEAR
     clock = Clock(start - 86400, plan.now + 2 * YEAR)
     ts, iso = clock.text, clock.iso
-    # Text from a pool of pre-joined ten-word phrases, each drawn independently from the mixed
-    # distribution: a description is four of them, a message two. Drawing every word of a million
-    # descriptions and three million messages one by one would be most of the generator's time.
-    pool_words = rng.choices(mixed_words, cum_weights=mixed_cum, k=10 * min(PHRASES, 1000 + 2 * plan.n_tickets))
-    phrases = [" ".join(pool_words[i:i + 10]) for i in range(0, len(pool_words), 10)]
-    del pool_words
     # Organisations of skewed sizes (a few large customers, a long tail), ~1/(rank+1)^0.8.
     org_cum = list(accumulate(1.0 / (r + 1) ** 0.8 for r in range(plan.n_orgs)))
     org_order = list(range(plan.n_orgs))
@@ -467,17 +475,6 @@ def _reserve(connection, table: str, count: int) -> int:
         return cursor.fetchone()[0] + 1
 
 
-def _generate(plan: Plan, queue, part: int, parts: int) -> None:
-    """Child process on PostgreSQL: COPY text chunks into the queue, then None."""
-    try:
-        for chunk in ticket_chunks(plan, part, parts):
-            queue.put(tuple("".join(lines) for lines in chunk))
-        queue.put(None)
-    except BaseException as exc:  # the parent must not wait forever
-        queue.put(("error", repr(exc)))
-        raise
-
-
 def _load_postgres(n_orgs, n_tickets, seed, connection, phases: Phases) -> Plan:
     """COPY on two connections at once, each chunk its own transaction, with the bulk tables'
     secondary indexes and foreign keys dropped meanwhile and rebuilt after (two at a time).
@@ -565,84 +562,74 @@ def _run_threads(target, items, conns):
         raise errors[0]
 
 
+def _loader(plan: Plan, params: dict, get_new_connection, results, part: int, parts: int) -> None:
+    """A child process: generate its share of the chunks and COPY each on a connection of its own.
+    Generating and loading in the same process costs no hand-over (pickling 2 GB of text through
+    a pipe and re-sending it from the parent took a core for 40 s); with LOADERS of them, while
+    one generates another's backend loads, so both cores stay busy."""
+    try:
+        conn = get_new_connection(params)
+        counts = [0, 0, 0]
+        with conn.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
+        conn.commit()
+        for chunk in ticket_chunks(plan, part, parts):
+            texts = ["".join(lines) for lines in chunk]
+            with conn.cursor() as cur:
+                # Tickets last, then commit at once: their insert trigger updates the feedback
+                # tallies (tickets of neighbouring days share rows), so its row locks must be
+                # held for moments, not for a whole chunk, or the loaders take turns.
+                for k in (1, 2, 0):
+                    _copy(cur, BULK_TABLES[k], (TICKET_COLUMNS, MESSAGE_COLUMNS, EVENT_COLUMNS)[k], texts[k])
+            conn.commit()
+            for k in range(3):
+                counts[k] += len(chunk[k])
+        conn.close()
+        results.put(("done", counts))
+    except BaseException as exc:  # the parent must not wait forever
+        results.put(("error", repr(exc)))
+
+
 def _copy_in_parallel(plan: Plan, connection, phases: Phases) -> None:
     import multiprocessing
-    import queue as queue_module
-    import threading
 
-    # The generator is pure Python and CPU-bound: a process of its own, handing over COPY text.
-    # Two of them: generating costs about a third of what PostgreSQL spends loading.
+    import queue as queue_module
+
+    text_pool(plan.seed, plan.n_tickets)  # once, before the fork
     context = multiprocessing.get_context("fork")
-    produced = context.Queue(maxsize=4)
-    children = [context.Process(target=_generate, args=(plan, produced, part, GENERATORS), daemon=True)
-                for part in range(GENERATORS)]
+    results = context.Queue()
+    params = connection.get_connection_params()
+    children = [context.Process(target=_loader, args=(plan, params, connection.get_new_connection, results,
+                                                      part, LOADERS), daemon=True)
+                for part in range(LOADERS)]
     for child in children:
         child.start()
-    running = len(children)
-    chunks = queue_module.Queue(maxsize=2)
-    conns = _workers(connection, 2)
-    counts, spent, errors = [0, 0, 0], [0.0], []
-    lock = threading.Lock()
-
-    def load(conn):
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SET synchronous_commit = off")
-            conn.commit()
-            while (chunk := chunks.get()) is not None:
-                with conn.cursor() as cur:
-                    # Tickets last, then commit at once: their insert trigger updates the feedback
-                    # tallies (tickets of neighbouring days share rows), so its row locks must be
-                    # held for moments, not for a whole chunk, or the two loaders take turns.
-                    for k in (1, 2, 0):
-                        _copy(cur, BULK_TABLES[k], (TICKET_COLUMNS, MESSAGE_COLUMNS, EVENT_COLUMNS)[k], chunk[k])
-                conn.commit()
-                with lock:
-                    for k in range(3):
-                        counts[k] += chunk[k].count("\n")
-        except BaseException as exc:
-            errors.append(exc)
-            conn.rollback()
-
-    threads = [threading.Thread(target=load, args=(c,), daemon=True) for c in conns]
-    for t in threads:
-        t.start()
+    counts, failures = [0, 0, 0], []
     try:
-        while not errors:
-            t0 = time.monotonic()
-            chunk = produced.get()
-            spent[0] += time.monotonic() - t0
-            if chunk is None:
-                running -= 1
-                if not running:
+        reported = 0
+        while reported < len(children):
+            try:
+                kind, value = results.get(timeout=5)
+            except queue_module.Empty:
+                if not any(child.is_alive() for child in children):  # killed without a word
+                    failures.append("a loader process died")
                     break
                 continue
-            if chunk[0] == "error":
-                raise RuntimeError(f"scale data generator failed: {chunk[1]}")
-            while not errors:
-                try:
-                    chunks.put(chunk, timeout=1)
-                    break
-                except queue_module.Full:
-                    continue
+            reported += 1
+            if kind == "error":
+                failures.append(value)
+            else:
+                counts = [a + b for a, b in zip(counts, value)]
     finally:
-        for _ in threads:
-            try:
-                chunks.put(None, timeout=600)
-            except queue_module.Full:
-                pass
-        for t in threads:
-            t.join()
-        for c in conns:
-            c.close()
         for child in children:
-            child.join(timeout=5)
+            child.join(timeout=600 if not failures else 5)
             if child.is_alive():
                 child.terminate()
-    if errors:
-        raise errors[0]
-    phases.done(f"COPY on 2 connections: {counts[0]} tickets, {counts[1]} messages, {counts[2]} events "
-                f"({spent[0]:.1f} s of it waiting for the generator)")
+                child.join()
+    if failures:
+        raise RuntimeError(f"scale data loader failed: {failures[0]}")
+    phases.done(f"generate + COPY in {LOADERS} processes: {counts[0]} tickets, {counts[1]} messages, "
+                f"{counts[2]} events")
 
 
 def _delete_loaded(plan: Plan, connection) -> None:
