@@ -650,7 +650,7 @@ def _delete_loaded(plan: Plan, connection) -> None:
 
 
 def _rebuild(indexes, foreign_keys, connection, phases: Phases) -> None:
-    """Indexes two at a time (the two GIN indexes, the slowest, first), then the foreign keys
+    """Indexes LOADERS at a time (the two GIN indexes, the slowest, first), then the foreign keys
     (validated), then ANALYZE. IF NOT EXISTS: after a failure, some may not have been dropped."""
     def weight(row):
         table, name, definition = row
@@ -659,7 +659,7 @@ def _rebuild(indexes, foreign_keys, connection, phases: Phases) -> None:
     statements = [definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
                   .replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1)
                   for row in sorted(indexes, key=weight) for definition in [row[2]]]
-    conns = _workers(connection, 2)
+    conns = _workers(connection, LOADERS)
     try:
         for c in conns:
             c.autocommit = True
