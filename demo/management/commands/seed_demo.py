@@ -1,25 +1,21 @@
 """Demo data for `make run`, and bulk scale data for benchmarks.
 
     python manage.py seed_demo                              # the demo (idempotent)
-    python manage.py seed_demo --orgs 1000 --tickets 100000 # scale data, bulk inserts
+    python manage.py seed_demo --orgs 1000 --tickets 100000 # scale data (demo/scale.py; COPY on PostgreSQL)
 """
-import random
-import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import roles
 from accounts.models import CustomerRole, Organization, Tier, User
-from tickets import list_cache, services
-from tickets.models import (
-    Channel, Environment, EventKind, Queue, SeverityCode, Status, Ticket, TicketEvent,
-)
+from tickets import services
+from tickets.models import Channel, Environment, Status
 
 DEMO_PASSWORD = "aragora-demo"
 
@@ -285,49 +281,9 @@ class Command(BaseCommand):
 
     # -- scale data ----------------------------------------------------------------------------
     def bulk(self, n_orgs: int, n_tickets: int, seed: int):
-        started = time.monotonic()
-        rng = random.Random(seed)
-        tiers = list(Tier.objects.filter(ticket_portal=True))
-        password = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would take minutes
-        stamp = timezone.now()
-        run = f"{int(stamp.timestamp())}"
-        with transaction.atomic():
-            orgs = Organization.objects.bulk_create(
-                [Organization(name=f"Scale Org {run}-{i}", tier=tiers[i % len(tiers)]) for i in range(n_orgs)],
-                batch_size=1000)
-            users = User.objects.bulk_create(
-                [User(username=f"scale-{run}-{i}", password=password, organization=org,
-                      customer_role=CustomerRole.ADMIN) for i, org in enumerate(orgs)], batch_size=1000)
-        statuses = Status.values
-        severities = SeverityCode.values
-        batch = 5000
-        made = 0
-        while made < n_tickets:
-            size = min(batch, n_tickets - made)
-            rows = []
-            for _ in range(size):
-                i = rng.randrange(n_orgs)
-                org, user = orgs[i], users[i]
-                created = stamp - timedelta(seconds=rng.randrange(365 * 86400))
-                status = rng.choice(statuses)
-                rows.append(Ticket(
-                    organization=org, requester=user, subject=f"Scale ticket {made + len(rows)}",
-                    description="Generated for benchmarks.", severity=rng.choice(severities),
-                    status=status, channel=rng.choice([Channel.PORTAL, Channel.API, Channel.EMAIL]),
-                    environment=Environment.PRODUCTION, affected_users="10",
-                    queue=Queue.PRIORITY if org.tier.priority_queue else Queue.STANDARD,
-                    created_at=created,
-                    resolved_at=created + timedelta(hours=6) if status in (Status.RESOLVED, Status.CLOSED) else None,
-                ))
-            with transaction.atomic():
-                created_rows = Ticket.objects.bulk_create(rows, batch_size=batch)
-                TicketEvent.objects.bulk_create(
-                    [TicketEvent(ticket=t, actor=t.requester, kind=EventKind.CREATED, created_at=t.created_at,
-                                 data={"channel": t.channel, "severity": t.severity}) for t in created_rows],
-                    batch_size=batch)
-            made += size
-        # Bulk inserts bypass the services, which is where cached ticket lists learn of changes.
-        for org in orgs:
-            list_cache.invalidate(org.pk)
+        from demo.scale import seed_scale
+
+        self.stdout.write(f"Bulk: {n_orgs} organisations, {n_tickets} tickets ({connection.vendor}):")
+        phases = seed_scale(n_orgs, n_tickets, seed, out=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(
-            f"Bulk: {n_orgs} organisations, {n_tickets} tickets in {time.monotonic() - started:.1f} s."))
+            f"Bulk: {n_orgs} organisations, {n_tickets} tickets in {phases.total:.1f} s."))
