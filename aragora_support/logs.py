@@ -23,6 +23,7 @@ _SECRET_PARTS = ("password", "passwd", "secret", "token", "authorization", "cook
 # record's text is its "event".
 _SECRET_NAMES = {"description", "content", "raw", "key", "sig", "text", "html"}
 _SEPARATORS = re.compile(r"[-_ .]")
+_REQUEST_LINE = re.compile(r'"[A-Z]+ (/[^?\s]*)(\?\S*)? HTTP/')  # runserver's: "GET /path?query HTTP/1.1"
 
 
 def is_secret_key(name) -> bool:
@@ -59,15 +60,17 @@ def mask_django_request_paths(logger, method_name, event_dict):
     name = getattr(record, "name", "")
     if name not in ("django.request", "django.server") or not isinstance(event_dict.get("event"), str):
         return event_dict
-    from .request_logging import masked_path  # Django's URL resolver: only once Django is set up
+    from .request_logging import masked_path, masked_query  # Django's URL resolver: once Django is set up
 
     path = None
     request = getattr(record, "request", None)
     if name == "django.request" and hasattr(request, "path"):
         path = request.path
-    elif name == "django.server" and record.args and isinstance(record.args[0], str):
-        parts = record.args[0].split(" ")  # the request line: GET /path?query HTTP/1.1
-        path = parts[1].split("?", 1)[0] if len(parts) > 1 else None
+    elif name == "django.server":  # the text holds the request line (the formatter has emptied args)
+        line = _REQUEST_LINE.search(event_dict["event"])
+        path = line.group(1) if line else None
+        if line and line.group(2):
+            event_dict["event"] = event_dict["event"].replace(line.group(2), "?" + masked_query(line.group(2)[1:]))
     if path:
         masked = masked_path(path)
         if masked != path:
@@ -109,8 +112,14 @@ def logging_config(*, fmt: str, level: str) -> dict:
         "formatters": {"json": formatter("json"), "console": formatter("console")},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": fmt}},
         "root": {"handlers": ["console"], "level": level},
-        # WeasyPrint logs each layout step of every page at INFO: a report render is not news.
-        "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+        "loggers": {
+            # Django's defaults give these handlers of their own (runserver's lines, and with DEBUG
+            # a second copy of every django.request line), bypassing the format and the masking.
+            "django": {"handlers": [], "propagate": True},
+            "django.server": {"handlers": [], "propagate": True},
+            # WeasyPrint logs each layout step of every page at INFO: a report render is not news.
+            "weasyprint.progress": {"level": "WARNING"},
+        },
     }
 
 

@@ -9,6 +9,7 @@ django-structlog's RequestMiddleware (docs/logging.md):
 
 The receivers are connected when this module is imported, which loading the middleware does.
 """
+import logging
 import re
 from contextvars import ContextVar
 from functools import lru_cache
@@ -19,6 +20,7 @@ from django.dispatch import receiver
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
 from django_structlog import signals
+from django_structlog.app_settings import app_settings
 from django_structlog.celery import signals as celery_signals
 
 from common.client_ip import client_ip
@@ -34,6 +36,7 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+=-]{8,128}")
 _TICKET_ROUTE = re.compile(r"(?:^|/|\^)tickets/(?:<(?:\w+:)?pk>|\(\?P<pk>)")
 _TICKET_KWARGS = ("ticket_id", "ticket_pk")
 
+_REQUEST_LOGGER = logging.getLogger("django_structlog.middlewares.request")  # django-structlog's request lines
 _current_request: ContextVar = ContextVar("aragora_request", default=None)
 
 
@@ -150,7 +153,12 @@ def _on_request_started(sender, request, logger, log_kwargs, **kwargs):
         structlog.contextvars.bind_contextvars(request_id=upstream)
     # django-structlog's ipware would believe any X-Forwarded-For; ours believes only our proxies.
     structlog.contextvars.bind_contextvars(ip=client_ip(request))
-    log_kwargs["request"] = request_line(request)
+    # The URL is not resolved yet: masking it costs a resolve, spent only if the line is written
+    # (request_started is at DEBUG).
+    if _REQUEST_LOGGER.isEnabledFor(app_settings.STATUS_START_LOG_LEVEL):
+        log_kwargs["request"] = request_line(request)
+    else:
+        log_kwargs.pop("request", None)
 
 
 @receiver(signals.bind_extra_request_finished_metadata)

@@ -123,6 +123,27 @@ def test_django_request_warning_lines_are_masked_too(client, db, json_log):
     assert warnings and all("/status/unsubscribe/***/" in line["event"] for line in warnings)
 
 
+def test_runserver_request_lines_are_masked(json_log):
+    server = logging.getLogger("django.server")
+    server.info('"%s" %s %s', "GET /calendar/feed-s3cr3t-value.ics HTTP/1.1", "200", "12")
+    server.info('"%s" %s %s', "GET /status/?token=query-s3cr3t&page=2 HTTP/1.1", "200", "12")
+    lines = [line["event"] for line in json_log.lines() if line["logger"] == "django.server"]
+    assert lines == ['"GET /calendar/***.ics HTTP/1.1" 200 12', '"GET /status/?token=***&page=2 HTTP/1.1" 200 12']
+
+
+def test_request_started_at_debug_is_masked_too(client, db, json_log, settings):
+    logger = logging.getLogger("django_structlog.middlewares.request")
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        client.get("/status/unsubscribe/started-s3cr3t-token/")
+    finally:
+        logger.setLevel(previous)
+    [line] = json_log.events("request_started")
+    assert line["request"] == "GET /status/unsubscribe/***/"
+    assert "started-s3cr3t-token" not in json_log.text
+
+
 @pytest.fixture
 def json_worker(monkeypatch, tmp_path, request, settings):
     """A real worker (tests/conftest.py) logging JSON lines into tmp_path/worker.log."""
