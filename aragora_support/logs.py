@@ -9,6 +9,7 @@ organisation, ticket) are bound by aragora_support.request_logging.
 import logging
 import re
 import sys
+from functools import lru_cache
 
 import structlog
 
@@ -27,8 +28,11 @@ _REQUEST_LINE = re.compile(r'"[A-Z]+ (/[^?\s]*)(\?\S*)? HTTP/')  # runserver's: 
 
 
 def is_secret_key(name) -> bool:
-    if not isinstance(name, str):
-        return False
+    return isinstance(name, str) and _is_secret_name(name)
+
+
+@lru_cache(maxsize=2048)  # a line has ~10 keys, nearly always the same names
+def _is_secret_name(name: str) -> bool:
     folded = _SEPARATORS.sub("", name.lower())
     return folded in _SECRET_NAMES or any(part in folded for part in _SECRET_PARTS)
 
