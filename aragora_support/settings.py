@@ -4,6 +4,7 @@ Defaults are the embedded ones `make run` needs (SQLite, Celery on the filesyste
 `DATABASE_URL` and `CELERY_BROKER_URL` switch to PostgreSQL and Redis.
 """
 import ipaddress
+import logging
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .local_secret import local_secret_key
+from .logs import configure_structlog, level_name, logging_config
 from .object_storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,11 +57,15 @@ INSTALLED_APPS = [
     "video_calls",
     "feedback",
     "demo",
+    "django_structlog",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The request log line and its request_id (docs/logging.md): outside everything that may
+    # answer early (413s, lockouts), inside WhiteNoise (static files are not logged).
+    "django_structlog.middlewares.RequestMiddleware",
     "aragora_support.request_guard.RequestGuardMiddleware",  # before anything reads the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.ViewerTimezoneMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "aragora_support.request_logging.RequestContextMiddleware",  # user, organisation, ticket id
     # Last: it turns a login refused by the lockout into the lockout page or JSON (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -406,14 +413,25 @@ ONBOARDING_CHECKIN_REMINDER_HOURS = env.int("ONBOARDING_CHECKIN_REMINDER_HOURS",
 ONBOARDING_INCLUDED_REMINDER_DAYS = env.int("ONBOARDING_INCLUDED_REMINDER_DAYS", default=30)
 # --- end onboarding --------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs each layout step of every page at INFO: a report render is not news.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
-}
+# --- Logs (docs/logging.md) ----------------------------------------------------------------------
+# JSON lines on stderr in production; a readable line for `make run` (ARAGORA_DEMO) and DEBUG.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG or env.bool("ARAGORA_DEMO", default=False) else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}.")
+try:
+    LOG_LEVEL = level_name(env.str("LOG_LEVEL", default="INFO"))
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+configure_structlog()
+# One line a request at INFO, when it is answered (request_finished: code, masked path, user,
+# organisation, ticket); request_started only at DEBUG.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # bound by request_logging from common.client_ip (NUM_PROXIES)
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = False  # request_logging keeps a sane one, refuses the rest
+# A task's lines carry the request_id (user, organisation, ticket) of whoever queued it, and its task_id.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# --- end logs ------------------------------------------------------------------------------------
 
 # --- Security hardening, site URL and a bounded stop (issues 11.12, 12.10, 12.12) ---------------
 # Production variables are listed in README ("Production"); why each is so: docs/security.md.

@@ -201,6 +201,7 @@ def test_list_query_count_does_not_grow_with_the_data(who, request, customer, cu
     user = request.getfixturevalue(who)
     client = api_as(user)
     TicketFactory.create_batch(3, requester=customer, assignee=staff)
+    _list_queries(client)  # the process's first request for an organisation looks up its account id (logs)
     few = _list_queries(client)
     TicketFactory.create_batch(120, requester=customer_admin, assignee=staff)
     assert _list_queries(client) == few

@@ -157,6 +157,7 @@ def test_dashboard_and_ticket_page_query_counts_do_not_grow_with_data(client, cu
     dashboard = "/" + query.format(me=customer_admin.pk)
     ticket = TicketFactory(requester=customer_admin)
     services.message_create(ticket=ticket, author=staff, body="first")
+    count(dashboard)  # the process's first request for an organisation looks up its account id (logs)
     few = (count(dashboard), count(f"/tickets/{ticket.pk}/"))
     assert ticket.subject in client.get(dashboard).content.decode()
     TicketFactory.create_batch(20, requester=customer_admin)
