@@ -102,7 +102,8 @@ def main():
     parser.add_argument("--cache-url", default=os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/10"))
     parser.add_argument("--broker-url", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--customers", type=int, default=200, help="distinct customer accounts (one per organisation)")
-    parser.add_argument("--staff", type=int, default=8, help="distinct staff accounts")
+    parser.add_argument("--staff", type=int, default=None,
+                        help="distinct staff accounts (default: enough for every Staff user to have its own)")
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--spawn-rate", type=float, default=8)
     parser.add_argument("--run-time", default="2m")
@@ -112,6 +113,8 @@ def main():
                         help="directory for locust's CSV files, the users file and the server's var dir")
     args = parser.parse_args()
 
+    # Staff users are a quarter of the users (locustfile weights); each needs its own account.
+    args.staff = args.staff or args.users // 3 + 1
     locust = find_locust()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 Customers of many organisations, each signed in as their own user and seeing only their own
 organisation's tickets: on the portal's HTML pages (sign-in through the allauth form with CSRF,
-ticket list, a ticket, a reply) and on the REST API with tokens (list, open, read the thread,
+ticket list, a ticket, a reply, a new ticket with an attachment) and on the REST API with tokens
+(list, open, read the thread,
 reply, open a ticket, attach a file). Staff on the API: the queue, a ticket, then a triage run
 (assign + acknowledge, set severity, public reply, resolve). A light user reads /bench/trivial in
 the same run: the baseline the table's "x trivial" column divides by.
@@ -26,15 +27,16 @@ with open(os.environ["LOAD_USERS"]) as fh:
     DATA = json.load(fh)
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_next = count()
+_next = {"customers": count(), "staff": count()}
+HAR = b'{"log": {"version": "1.2", "entries": []}}' + b" " * 4000  # a small upload, as most are
 _lock = threading.Lock()
 
 
-def _take(pool: list) -> tuple[int, dict]:
+def _take(pool: str) -> tuple[int, dict]:
     """Each simulated user its own account, round robin: many distinct customers, not one."""
     with _lock:
-        n = next(_next)
-    return n, pool[n % len(pool)]
+        n = next(_next[pool])
+    return n, DATA[pool][n % len(DATA[pool])]
 
 
 def _forwarded_for(n: int) -> dict:
@@ -68,7 +70,7 @@ class PortalCustomer(HttpUser):
     wait_time = between(0.5, 2.0)
 
     def on_start(self):
-        n, self.me = _take(DATA["customers"])
+        n, self.me = _take("customers")
         self.client.headers.update(_forwarded_for(1000 + n))
         with self.client.get("/accounts/login/", name="portal sign-in form", catch_response=True) as r:
             token = CSRF.search(r.text) if r.status_code == 200 else None
@@ -93,7 +95,7 @@ class PortalCustomer(HttpUser):
             if r.status_code != 200 or f"#{pk} " not in r.text:
                 _fail(r, "not the ticket asked for")
 
-    @task(1)
+    @task(2)
     def reply(self):
         pk = random.choice(self.me["tickets"])
         with self.client.get(f"/tickets/{pk}/", name="portal: ticket [id]", catch_response=True) as r:
@@ -107,6 +109,22 @@ class PortalCustomer(HttpUser):
                 _fail(r, "reply not accepted")
 
 
+    @task(1)
+    def create_ticket_with_attachment(self):
+        with self.client.get("/tickets/new/", name="portal: new ticket form", catch_response=True) as r:
+            token = CSRF.search(r.text) if r.status_code == 200 else None
+            if not token:
+                return _fail(r, "no new-ticket form")
+        form = {"csrfmiddlewaretoken": token.group(1), "subject": "Load test: dashboard blank",
+                "severity": random.choice(["P3", "P4"]), "environment": "production",
+                "description": "Opened by bench/locustfile.py on the portal."}
+        with self.client.post("/tickets/new/", data=form, files={"attachment": ("screen.har", HAR, "application/json")},
+                              name="portal: POST new ticket + attachment", allow_redirects=False,
+                              headers={"Referer": f"{self.host}/tickets/new/"}, catch_response=True) as r:
+            if r.status_code != 302 or not re.search(r"/tickets/\d+/$", r.headers.get("Location", "")):
+                _fail(r, "ticket not opened")
+
+
 class ApiCustomer(HttpUser):
     """A customer admin's integration on the REST API, with a token."""
 
@@ -114,7 +132,7 @@ class ApiCustomer(HttpUser):
     wait_time = between(0.5, 2.0)
 
     def on_start(self):
-        n, self.me = _take(DATA["customers"])
+        n, self.me = _take("customers")
         self.client.headers.update({"Authorization": f"Token {self.me['token']}", **_forwarded_for(2000 + n)})
 
     def _own(self, response, row) -> bool:
@@ -177,20 +195,23 @@ class Staff(HttpUser):
     wait_time = between(0.5, 2.0)
 
     def on_start(self):
-        n, self.me = _take(DATA["staff"])
-        # Staff user k triages only tickets with id % len(staff) == k (from the shared queue),
-        # so two engineers never race on one ticket's status: a refused transition would be a
-        # real error, not an artefact of the test.
-        self.lane = n % len(DATA["staff"])
+        n, self.me = _take("staff")
+        # Engineer k triages only the organisations it owns (every len(staff)-th customer
+        # account, as an organisation has its support engineer), so two engineers never race on
+        # one ticket's status: a refused transition would then be a real error. load.py makes at
+        # least as many staff accounts as there can be Staff users.
+        lanes = len(DATA["staff"])
+        self.accounts = [c["account_id"] for i, c in enumerate(DATA["customers"]) if i % lanes == n % lanes]
         self.client.headers.update({"Authorization": f"Token {self.me['token']}", **_forwarded_for(3000 + n)})
 
-    def _queue(self):
-        with self.client.get("/api/v1/tickets/?status=new&sort=response_due", name="api: GET queue (staff)",
-                             catch_response=True) as r:
+    def _queue(self, name="api: GET queue (staff)", **filters):
+        query = "&".join(f"{k}={v}" for k, v in {"status": "new", "sort": "response_due", **filters}.items())
+        with self.client.get(f"/api/v1/tickets/?{query}", name=name, catch_response=True) as r:
             body = _json(r)
             if body is None:
                 return []
-            if any(row["status"] != "new" for row in body["results"]):
+            if any(row["status"] != "new" or row["organization"] != filters.get("organization", row["organization"])
+                   for row in body["results"]):
                 _fail(r, "filter ignored")
             return body["results"]
 
@@ -209,7 +230,7 @@ class Staff(HttpUser):
 
     @task(1)
     def triage(self):
-        mine = [row for row in self._queue() if row["id"] % len(DATA["staff"]) == self.lane]
+        mine = self._queue("api: GET queue of an account (staff)", organization=random.choice(self.accounts))
         if not mine:
             return
         pk = mine[0]["id"]
