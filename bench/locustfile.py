@@ -82,13 +82,13 @@ class PortalCustomer(HttpUser):
             if r.status_code != 302:
                 _fail(r, "sign-in did not redirect")
 
-    @task(4)
+    @task(5)
     def list_tickets(self):
         with self.client.get("/", name="portal: ticket list", catch_response=True) as r:
             if r.status_code != 200 or self.me["account_id"] not in r.text:
                 _fail(r, "not this organisation's ticket list")
 
-    @task(4)
+    @task(5)
     def open_ticket(self):
         pk = random.choice(self.me["tickets"])
         with self.client.get(f"/tickets/{pk}/", name="portal: ticket [id]", catch_response=True) as r:
@@ -141,7 +141,7 @@ class ApiCustomer(HttpUser):
             return False
         return True
 
-    @task(4)
+    @task(5)
     def list_tickets(self):
         with self.client.get("/api/v1/tickets/", name="api: GET tickets", catch_response=True) as r:
             body = _json(r)
@@ -215,11 +215,11 @@ class Staff(HttpUser):
                 _fail(r, "filter ignored")
             return body["results"]
 
-    @task(5)
+    @task(6)
     def queue(self):
         self._queue()
 
-    @task(4)
+    @task(5)
     def open_ticket(self):
         pk = random.choice(DATA["any_tickets"])
         with self.client.get(f"/api/v1/tickets/{pk}/", name="api: GET ticket [id] (staff)", catch_response=True) as r:

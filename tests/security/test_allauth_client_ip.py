@@ -17,7 +17,7 @@ def _two_logins_a_minute(settings):
 
 def attempt(client, forwarded, n):
     # Distinct unknown usernames: only allauth's per-address limit can answer 429.
-    return client.post(LOGIN, {"login": f"nobody-{n}", "password": "guess"},
+    return client.post(LOGIN, {"username": f"nobody-{n}", "password": "guess"},
                        REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
 
 
