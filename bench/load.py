@@ -82,6 +82,21 @@ def find_locust() -> str:
     sys.exit("locust not found: set $LOCUST, or create .venv-load (see bench/load.py's docstring)")
 
 
+def server_cpu_seconds(port: int) -> float:
+    """User + system CPU of the gunicorn processes serving `port` (Linux /proc): what the server
+    spent, whatever else shares the machine's cores; PostgreSQL's backends are not counted."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"aragora_support.wsgi" in cmdline and f"127.0.0.1:{port}".encode() in cmdline:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def read_stats(prefix: str) -> tuple[list[dict], list[dict]]:
     with open(f"{prefix}_stats.csv") as fh:
         rows = [r for r in csv.DictReader(fh) if r["Name"] != "Aggregated"]
@@ -132,11 +147,13 @@ def main():
     prefix = str(out / "locust")
     load_before = os.getloadavg()[0]
     with gunicorn(env, args.port, args.workers) as base:
+        cpu_before = server_cpu_seconds(args.port)
         run = subprocess.run(
             [locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--host", base, "--headless",
              "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", args.run_time,
              "--csv", prefix, "--only-summary", "--loglevel", "WARNING"],
             env={**os.environ, "LOAD_USERS": str(users_file)}, cwd=ROOT)
+        server_cpu = server_cpu_seconds(args.port) - cpu_before
     load_after = os.getloadavg()[0]
     # The send tasks the run published: nobody consumes them here.
     manage(env, "shell", "-v", "0", "-c", "from aragora_support.celery import app; app.control.purge()")
@@ -151,7 +168,9 @@ def main():
     print(f"\n{args.users} users ({args.spawn_rate:g}/s), {args.run_time}, gunicorn {args.workers} sync workers, "
           f"PostgreSQL, {args.tickets} tickets; reads {reads / max(total, 1):.0%} of {total} journey requests")
     # The server, PostgreSQL and locust share this machine's cores with whatever else runs.
-    print(f"load average (1 min) {load_before:.1f} before, {load_after:.1f} at the end, on {os.cpu_count()} cores")
+    print(f"load average (1 min) {load_before:.1f} before, {load_after:.1f} at the end, on {os.cpu_count()} cores; "
+          f"gunicorn CPU {1000 * server_cpu / max(total + int(trivial['Request Count'] if trivial else 0), 1):.1f} ms "
+          f"per request (PostgreSQL's not counted)")
     print(f"{'endpoint':44} {'method':6} {'requests':>8} {'p50 ms':>7} {'p99 ms':>7} {'x trivial':>9} {'errors':>6}")
     ok = run.returncode in (0, 1)  # 1: locust saw failures, which the table shows
     for r in sorted(rows, key=lambda r: (r is trivial, r["Name"], r["Type"])):
