@@ -26,6 +26,7 @@ import argparse
 import csv
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -82,19 +83,32 @@ def find_locust() -> str:
     sys.exit("locust not found: set $LOCUST, or create .venv-load (see bench/load.py's docstring)")
 
 
-def server_cpu_seconds(port: int) -> float:
+def free_port(port: int) -> int:
+    """`port` if nothing listens on it (0: any free one). Another server on it would answer
+    the readiness probe, and the run would measure that server."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            sys.exit(f"port {port} is in use: pass another --port")
+        return probe.getsockname()[1]
+
+
+def server_cpu_seconds(port: int) -> float | None:
     """User + system CPU of the gunicorn processes serving `port` (Linux /proc): what the server
-    spent, whatever else shares the machine's cores; PostgreSQL's backends are not counted."""
-    total = 0
+    spent, whatever else shares the machine's cores; PostgreSQL's backends are not counted.
+    None if no such process runs."""
+    total, found = 0, False
     for proc in Path("/proc").iterdir():
         try:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
             if b"aragora_support.wsgi" in cmdline and f"127.0.0.1:{port}".encode() in cmdline:
                 fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
                 total += int(fields[11]) + int(fields[12])  # utime, stime
+                found = True
         except (OSError, ValueError, IndexError):
             continue
-    return total / os.sysconf("SC_CLK_TCK")
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
 def read_stats(prefix: str) -> tuple[list[dict], list[dict]]:
@@ -123,7 +137,7 @@ def main():
     parser.add_argument("--spawn-rate", type=float, default=8)
     parser.add_argument("--run-time", default="2m")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--port", type=int, default=0, help="default: a free one")
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "aragora-load"),
                         help="directory for locust's CSV files, the users file and the server's var dir")
     args = parser.parse_args()
@@ -131,6 +145,7 @@ def main():
     # Staff users are a quarter of the users (locustfile weights); each needs its own account.
     args.staff = args.staff or args.users // 3 + 1
     locust = find_locust()
+    args.port = free_port(args.port)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = django_env(args.database_url, CACHE_URL=args.cache_url, CELERY_BROKER_URL=args.broker_url,
@@ -148,12 +163,17 @@ def main():
     load_before = os.getloadavg()[0]
     with gunicorn(env, args.port, args.workers) as base:
         cpu_before = server_cpu_seconds(args.port)
+        if cpu_before is None:
+            sys.exit(f"our gunicorn is not the server on port {args.port}")
         run = subprocess.run(
             [locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--host", base, "--headless",
              "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", args.run_time,
              "--csv", prefix, "--only-summary", "--loglevel", "WARNING"],
             env={**os.environ, "LOAD_USERS": str(users_file)}, cwd=ROOT)
-        server_cpu = server_cpu_seconds(args.port) - cpu_before
+        cpu_after = server_cpu_seconds(args.port)
+        if cpu_after is None:
+            sys.exit("gunicorn died during the run")
+        server_cpu = cpu_after - cpu_before
     load_after = os.getloadavg()[0]
     # The send tasks the run published: nobody consumes them here.
     manage(env, "shell", "-v", "0", "-c", "from aragora_support.celery import app; app.control.purge()")
