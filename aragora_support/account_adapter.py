@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 
+from common.client_ip import client_ip
+
 # allauth mails with a template of our own in templates/notifications/; any other (a later
 # feature's) goes out as allauth rendered it, through the generic `account_mail` template.
 OWN_TEMPLATES = {"account/email/password_reset_key": "password_reset"}
@@ -19,6 +21,13 @@ def _portal_url(path: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits (ACCOUNT_RATE_LIMITS) key on this. Its stock rule trusts
+        # ALLAUTH_TRUSTED_PROXY_COUNT (0 unless set), so behind our proxies every customer would
+        # share the proxy's bucket; and a header shorter than that count is a 500. One rule for
+        # throttles, lockouts and allauth: NUM_PROXIES (common/client_ip.py).
+        return client_ip(request)
+
     def is_open_for_signup(self, request) -> bool:
         return False  # customers are invited by staff or arrive through their organisation's SSO
 

@@ -24,12 +24,15 @@ def _row_defaults(ticket) -> dict:
             "severity": ticket.severity}
 
 
-def _put(ticket, values: dict, *, only_if_null: str | None = None) -> None:
+def _put(ticket, values: dict, *, only_if_null: str | None = None, on_create: dict | None = None) -> None:
+    """Update the ticket's row, or make it. on_create: the values a new row takes instead of
+    `values`' F() expressions, which only an UPDATE can evaluate."""
     rows = TicketTiming.objects.filter(pk=ticket.pk)
     if only_if_null:
         rows = rows.filter(**{f"{only_if_null}__isnull": True})
     if not rows.update(**values, severity=ticket.severity):
-        TicketTiming.objects.get_or_create(ticket_id=ticket.pk, defaults={**_row_defaults(ticket), **values})
+        TicketTiming.objects.get_or_create(ticket_id=ticket.pk,
+                                           defaults={**_row_defaults(ticket), **values, **(on_create or {})})
 
 
 def timing_first_response(*, ticket) -> None:
@@ -53,4 +56,6 @@ def timing_resolved(*, ticket) -> None:
 def timing_reopened(*, ticket) -> None:
     # The resolution was undone: it no longer counts as one until the ticket is resolved again.
     _put(ticket, {"resolved_at": None, "resolution_seconds": None, "resolution_business_seconds": None,
-                  "reopen_count": F("reopen_count") + 1})
+                  "reopen_count": F("reopen_count") + 1},
+         # A ticket resolved before its timings were stored (or loaded in bulk) has no row yet.
+         on_create={"reopen_count": 1})
