@@ -535,7 +535,7 @@ except ValueError as exc:
 # backends, cache gets by ours over Django's Redis cache (aragora_support/cache_backends.py).
 INSTALLED_APPS.append("django_prometheus")
 MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "django_prometheus.middleware.PrometheusAfterMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "aragora_support.prometheus_middleware.PrometheusAfterMiddleware")
 _INSTRUMENTED_DATABASES = {"django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
                            "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3"}
 for _db in DATABASES.values():
