@@ -50,7 +50,8 @@ from tickets.models import Status, Ticket
 
 rng = random.Random(16)
 # Customer admins of the scale organisations (one each), with tickets that still take a reply.
-people = list(User.objects.filter(username__startswith="scale-", is_active=True, organization__isnull=False)
+people = list(User.objects.filter(username__startswith="scale-", is_active=True, organization__isnull=False,
+                                   customer_role="admin")  # a member sees only their own tickets
               .select_related("organization").order_by("pk")[:__CUSTOMERS__ * 2])
 tickets = {}
 for pk, org in (Ticket.objects.filter(organization__in=[u.organization_id for u in people])
