@@ -99,6 +99,9 @@ TEMPLATES = [
     },
 ]
 
+# psycopg's count of runs before it prepares a statement by itself: never, in effect; a statement
+# is prepared only inside common.db.prepared().
+PREPARE_ON_REQUEST = 2**31 - 1
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 # A read replica (docs/deploy.md, "Read replica"): reports and metrics read from it, nothing else
 # does (common/replica.py). In tests it is a mirror of the test database, not a database of its own.
@@ -110,10 +113,13 @@ for _db in DATABASES.values():
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
     if "postgresql" in _db["ENGINE"] and env.bool("DB_PREPARED_STATEMENTS", default=True):
-        # Server-side parameters, and psycopg prepares a statement the connection has run
-        # prepare_threshold times: the ticket list's queries skip PostgreSQL's planning (1.1 ms of the
-        # list's join). Off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer < 1.21.
-        _db.setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
+        # Server-side parameters, and prepared statements only where a statement asks for one
+        # (common.db.prepared: the ticket list's page, whose plan does not depend on its values,
+        # skips PostgreSQL's planning, 1.1 ms of it). Not every statement a connection repeats: after
+        # five runs PostgreSQL may switch a prepared statement to a generic plan, blind to the
+        # values, and an admin filter or a search then took 300-700 ms instead of 45 (issue 16).
+        # Off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer < 1.21.
+        _db.setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": PREPARE_ON_REQUEST})
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded database is shared by the web server, worker and beat: wait for locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})

@@ -155,4 +155,4 @@ def test_database_replica_url_adds_a_replica_that_tests_mirror_to_the_primary(tm
             "print(r['HOST'], r['USER'], r['TEST'], r['OPTIONS'], s.DATABASE_ROUTERS)")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split(" ", 2)[:2] == ["replica.internal", "reader"]
-    assert "{'MIRROR': 'default'}" in out and "'prepare_threshold': 2" in out and "common.replica.ReplicaRouter" in out
+    assert "{'MIRROR': 'default'}" in out and "'prepare_threshold': 2147483647" in out and "common.replica.ReplicaRouter" in out

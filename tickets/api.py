@@ -122,7 +122,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         queryset = self.filter_queryset(selectors.tickets_visible_to(request.user))
         if page_json.supported():
             # PostgreSQL writes the rows' JSON (tickets/page_json.py); the ORM still chooses them.
-            rows = self.paginate_queryset(page_json.TicketPage(queryset, timezone.now()))
+            plain = not any(name in request.query_params for name in TicketFilter.base_filters)
+            rows = self.paginate_queryset(page_json.TicketPage(queryset, timezone.now(), stable_plan=plain))
             results = orjson.Fragment(page_json.as_array(rows))
         else:
             results = ticket_rows(self.paginate_queryset(ticket_values(queryset)))

@@ -14,7 +14,11 @@ for SQLite. Times are ISO 8601 in UTC with "Z", microseconds only when non-zero,
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.db import connection
+
+from common.db import prepared
 
 from .models import EventKind, Status
 from .sla.clocks import STOPPED_STATUSES, WAITING
@@ -107,13 +111,16 @@ class TicketPage:
     (one statement: the ORM's id query, with the caller's scope, filters and order, inside the
     constant one above); count() is the ids' count."""
 
-    def __init__(self, queryset, now):
+    def __init__(self, queryset, now, *, stable_plan: bool = False):
         self.ids = queryset.values_list("pk", flat=True)
         self.now = now
+        # The plain scoped list (no search, no filter): one plan fits every value (a scope's id, the
+        # time), so the statement is prepared. A search or a filter is planned for its values.
+        self.stable_plan = stable_plan
 
     def __getitem__(self, window: slice) -> list[str]:
         sql, params = self.ids[window].query.sql_with_params()
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, (prepared() if self.stable_plan else nullcontext()):
             cursor.execute(PAGE_SQL.replace("{ids}", sql), [self.now, *params])
             return [row[0] for row in cursor.fetchall()]
 
