@@ -398,14 +398,17 @@ class Phases:
         return time.monotonic() - self.started
 
 
-def seed_scale(n_orgs: int, n_tickets: int, seed: int = 42, out=print) -> Phases:
-    """Add n_orgs organisations and n_tickets tickets (with threads and events); returns the timings."""
+def seed_scale(n_orgs: int, n_tickets: int, seed: int = 42, out=print, *, portable: bool | None = None) -> Phases:
+    """Add n_orgs organisations and n_tickets tickets (with threads and events); returns the timings.
+    `portable`: the executemany path (SQLite's) on any database; by default, COPY on PostgreSQL."""
     from django.db import connection, transaction
 
     from tickets import list_cache
 
     phases = Phases(out)
-    if connection.vendor == "postgresql":
+    if portable is None:
+        portable = connection.vendor != "postgresql"
+    if not portable:
         plan = _load_postgres(n_orgs, n_tickets, seed, connection, phases)
     else:
         with transaction.atomic():
