@@ -127,11 +127,24 @@ def logging_config(*, fmt: str, level: str) -> dict:
     }
 
 
+# Load balancers and Prometheus call these every few seconds on every node: a line for each
+# answer that went well would be most of the log. A failing answer is still logged.
+PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def drop_probe_successes(logger, method_name, event_dict):
+    if event_dict.get("event") == "request_finished" and int(event_dict.get("code") or 500) < 400:
+        request = event_dict.get("request")
+        if isinstance(request, str) and request.partition(" ")[2].partition("?")[0] in PROBE_PATHS:
+            raise structlog.DropEvent
+    return event_dict
+
+
 def configure_structlog() -> None:
     """structlog's loggers hand their events to the stdlib logger of the same name, whose
     handler (above) renders them; so both kinds of logger share one format and one level."""
     structlog.configure(
-        processors=[structlog.stdlib.filter_by_level, *SHARED_PROCESSORS,
+        processors=[structlog.stdlib.filter_by_level, drop_probe_successes, *SHARED_PROCESSORS,
                     structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,

@@ -73,14 +73,14 @@ def test_an_api_request_by_token_logs_the_token_user_and_ticket(customer, json_l
 
 
 def test_a_sane_incoming_request_id_is_kept(client, db, json_log):
-    response = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21-0001"})
+    response = client.get("/bench/trivial", headers={"X-Request-ID": "lb-7f3a9c21-0001"})
     assert response["X-Request-ID"] == "lb-7f3a9c21-0001"
     assert json_log.events("request_finished")[0]["request_id"] == "lb-7f3a9c21-0001"
 
 
 @pytest.mark.parametrize("hostile", ["a" * 129, "abcdefgh\nforged=1", "abc def ghi", "short"])
 def test_a_hostile_incoming_request_id_is_replaced(client, db, json_log, hostile):
-    response = client.get("/healthz", headers={"X-Request-ID": hostile})
+    response = client.get("/bench/trivial", headers={"X-Request-ID": hostile})
     request_id = response["X-Request-ID"]
     assert request_id != hostile
     uuid.UUID(request_id)
@@ -152,6 +152,16 @@ def json_worker(monkeypatch, tmp_path, request, settings):
     queue = request.getfixturevalue("worker")
     settings.NOTIFICATION_QUEUE = queue  # the ticket's notifications go to this worker
     return tmp_path / "worker.log"
+
+
+def test_a_probe_that_answers_well_logs_no_line_and_one_that_fails_does(client, db, json_log, settings):
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz?from=lb").status_code == 200
+    assert not json_log.events("request_finished")
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens: /readyz fails
+    assert client.get("/readyz").status_code == 503
+    [line] = json_log.events("request_finished")
+    assert line["request"] == "GET /readyz" and line["code"] == 503
 
 
 def _json_lines(path) -> list[dict]:
