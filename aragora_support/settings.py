@@ -437,6 +437,9 @@ DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # bound by request_logging from com
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = False  # request_logging keeps a sane one, refuses the rest
 # A task's lines carry the request_id (user, organisation, ticket) of whoever queued it, and its task_id.
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# task_enqueued and task_started at DEBUG: a ticket change queues several sends, and a line for each
+# would bury the requests (the seed alone queued ~60). task_succeeded/failed stay at INFO.
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
 # --- end logs ------------------------------------------------------------------------------------
 
 # --- Security hardening, site URL and a bounded stop (issues 11.12, 12.10, 12.12) ---------------

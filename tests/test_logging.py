@@ -179,6 +179,16 @@ def _json_lines(path) -> list[dict]:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_queued_by_a_request_logs_with_its_request_id(customer, json_log, json_worker):
+    receivers = logging.getLogger("django_structlog.celery.receivers")
+    previous = receivers.level
+    receivers.setLevel(logging.DEBUG)  # task_enqueued is a DEBUG line (the test below)
+    try:
+        _a_task_queued_by_a_request_logs_with_its_request_id(customer, json_log, json_worker)
+    finally:
+        receivers.setLevel(previous)
+
+
+def _a_task_queued_by_a_request_logs_with_its_request_id(customer, json_log, json_worker):
     response = api_as(customer).post(
         "/api/v1/tickets/", {"subject": "Logs probe", "description": "secret-ish text of the customer",
                              "severity": "P3", "environment": "production"},
@@ -197,3 +207,25 @@ def test_a_task_queued_by_a_request_logs_with_its_request_id(customer, json_log,
     assert line["task_id"] in {q["child_task_id"] for q in queued}
     assert (line["user_id"], line["organization"]) == (customer.pk, customer.organization.account_id)
     assert "secret-ish text" not in json_worker.read_text() and ticket_id
+
+
+
+def test_queuing_a_task_writes_no_line_at_info_and_one_at_debug(json_log):
+    # The signal Celery sends after publishing a task; django-structlog's receiver writes the line.
+    from celery.signals import after_task_publish
+
+    def publish():
+        after_task_publish.send(sender="tickets.tasks.example", headers={"id": "t-1", "task": "example"},
+                                body={}, routing_key="celery")
+
+    publish()
+    assert not json_log.events("task_enqueued")
+    receivers = logging.getLogger("django_structlog.celery.receivers")
+    previous = receivers.level
+    receivers.setLevel(logging.DEBUG)
+    try:
+        publish()
+    finally:
+        receivers.setLevel(previous)
+    [line] = json_log.events("task_enqueued")
+    assert line["child_task_id"] == "t-1"
