@@ -33,7 +33,7 @@ PHRASES = 200_000
 LOADERS = 3  # processes that generate and COPY (see _loader)
 # Upper bounds of rows per ticket, to reserve message and event ids before generating.
 MAX_MESSAGES = 8
-MAX_EVENTS = 18
+MAX_EVENTS = 21  # created, assigned, 4 status changes, 8 messages, 3 breaches, 3 escalations
 
 TICKET_COLUMNS = (
     "id", "organization_id", "requester_id", "assignee_id", "subject", "description", "severity", "status",
@@ -131,6 +131,8 @@ class Plan:
     targets: dict[int, dict[str, tuple]] = field(default_factory=dict)
     staff: list[int] = field(default_factory=list)
     password: str = ""
+    # ladders[tier_id][level number] = the level's title (the escalation history names it)
+    ladders: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def admin_id(self, org_index: int) -> int:
         return self.user_base + 2 * org_index
@@ -358,6 +360,14 @@ def ticket_chunks(plan: Plan, part: int = 0, parts: int = 1):
                 mid += 1
             for at, clock_name, due in breaches:
                 events.append((at, None, "sla_breached", f'{{"clock": "{clock_name}", "due_at": "{iso(due)}"}}'))
+            if level > 1:
+                # The sweep's steps up the ladder, from the first breach, one level each quarter hour.
+                ladder = plan.ladders.get(tier, {})
+                level = min(level, max(ladder, default=1))
+                start = min(at for at, _, _ in breaches)
+                for number in range(2, level + 1):
+                    data = json.dumps({"level": number, "title": ladder[number], "trigger": "elapsed", "reason": ""})
+                    events.append((min(lim, start + 900 * (number - 2)), None, "escalated", data.replace("\\", "\\\\")))
             for at, who, kind, data in events:
                 E.append(f"{eid}\t{tid}\t{N if who is None else who}\t{kind}\t{data}\t{ts(at)}\n")
                 eid += 1
@@ -425,7 +435,7 @@ def _plan(n_orgs, n_tickets, seed, connection) -> Plan:
     from django.contrib.auth.models import Group
 
     from accounts import roles
-    from accounts.models import SlaTarget, Tier, User
+    from accounts.models import EscalationLevel, SlaTarget, Tier, User
 
     tiers = list(Tier.objects.filter(ticket_portal=True).order_by("rank"))
     if not tiers:
@@ -439,6 +449,9 @@ def _plan(n_orgs, n_tickets, seed, connection) -> Plan:
     for tier_id, severity, kind, amount, unit in SlaTarget.objects.filter(tier__in=tiers, tier__has_sla=True).values_list(
             "tier_id", "severity__code", "kind", "amount", "unit"):
         targets[tier_id].setdefault(severity, [None, None, None])[kinds[kind]] = target_seconds(amount, unit)
+    ladders: dict[int, dict[int, str]] = {t.pk: {} for t in tiers}
+    for tier_id, number, title in EscalationLevel.objects.filter(tier__in=tiers).values_list("tier_id", "number", "title"):
+        ladders[tier_id][number] = title
     password = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would take hours
     run = f"{time.time_ns() // 1000:x}"  # distinct per run: usernames and names carry it
     staff = list(User.objects.filter(is_staff=True, is_active=True, is_superuser=False).order_by("pk")
@@ -462,6 +475,7 @@ def _plan(n_orgs, n_tickets, seed, connection) -> Plan:
         event_base=_reserve(connection, "tickets_ticketevent", n_events),
         tiers=tier_of_org, priority={t.pk for t in tiers if t.priority_queue},
         targets={k: {s: tuple(v) for s, v in d.items()} for k, d in targets.items()}, staff=staff, password=password,
+        ladders=ladders,
     )
 
 

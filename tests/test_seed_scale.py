@@ -134,6 +134,21 @@ def test_sequences_are_past_the_loaded_ids_so_normal_writes_work():
     assert staff is not None  # engineers to assign to exist (made by the seed on an empty database)
 
 
+def test_an_escalated_ticket_has_the_history_of_each_step_up_its_ladder():
+    from tickets.serializers import escalation_history
+
+    orgs = seed(tickets=400)
+    escalated = Ticket.objects.filter(organization__in=orgs, escalation_level__gt=1).select_related("organization__tier")
+    assert escalated.exists()
+    for ticket in escalated[:30]:
+        history = escalation_history([ticket.pk])[ticket.pk]
+        assert [step["level"] for step in history] == list(range(2, ticket.escalation_level + 1))
+        titles = dict(ticket.organization.tier.escalation_levels.values_list("number", "title"))
+        assert all(step["title"] == titles[step["level"]] and step["trigger"] == "elapsed" for step in history)
+    not_escalated = Ticket.objects.filter(organization__in=orgs, escalation_level=1)
+    assert not TicketEvent.objects.filter(ticket__in=not_escalated, kind=EventKind.ESCALATED).exists()
+
+
 def test_the_ticket_page_renders_a_seeded_timeline():
     orgs = seed()
     ticket = (Ticket.objects.filter(organization__in=orgs, status="closed").select_related("requester").first()
