@@ -406,6 +406,14 @@ NOTIFICATION_BACKOFF_MAX_SECONDS = env.int("NOTIFICATION_BACKOFF_MAX_SECONDS", d
 NOTIFICATION_FLUSH_BATCH = env.int("NOTIFICATION_FLUSH_BATCH", default=500)
 # --- end notifications ---------------------------------------------------------------------------
 
+# --- report queue (issue 17, docs/deploy.md "Processes") -----------------------------------------
+# Report renders (WeasyPrint, seconds each) go to this queue when set, so workers of their own
+# take them and a month-end batch of renders cannot hold up the SLA sweep or the outbox.
+REPORT_QUEUE = env.str("REPORT_QUEUE", default="")
+if REPORT_QUEUE:
+    CELERY_TASK_ROUTES = {"qbr.tasks.render_report": {"queue": REPORT_QUEUE}}
+# --- end report queue ------------------------------------------------------------------------------
+
 # --- onboarding (issue 5: plans, check-in cadence, feeds, services) ------------------------------
 # A plan made on the move to Enterprise kicks off this many business days later (movable).
 ONBOARDING_KICKOFF_LEAD_BUSINESS_DAYS = env.int("ONBOARDING_KICKOFF_LEAD_BUSINESS_DAYS", default=5)

@@ -30,6 +30,15 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _next = {"customers": count(), "staff": count()}
 HAR = b'{"log": {"version": "1.2", "entries": []}}' + b" " * 4000  # a small upload, as most are
 _lock = threading.Lock()
+# CREATED_TICKETS_FILE (set by scripts/cluster-demo.sh): each ticket this run saw created is
+# appended to it as a line "<id>", so the script can show that none was lost.
+_created_file = os.environ.get("CREATED_TICKETS_FILE")
+
+
+def _created(pk) -> None:
+    if _created_file:
+        with _lock, open(_created_file, "a") as fh:
+            fh.write(f"{pk}\n")
 
 
 def _take(pool: str) -> tuple[int, dict]:
@@ -121,8 +130,10 @@ class PortalCustomer(HttpUser):
         with self.client.post("/tickets/new/", data=form, files={"attachment": ("screen.har", HAR, "application/json")},
                               name="portal: POST new ticket + attachment", allow_redirects=False,
                               headers={"Referer": f"{self.host}/tickets/new/"}, catch_response=True) as r:
-            if r.status_code != 302 or not re.search(r"/tickets/\d+/$", r.headers.get("Location", "")):
-                _fail(r, "ticket not opened")
+            opened = re.search(r"/tickets/(\d+)/$", r.headers.get("Location", ""))
+            if r.status_code != 302 or not opened:
+                return _fail(r, "ticket not opened")
+            _created(opened.group(1))
 
 
 class ApiCustomer(HttpUser):
@@ -180,6 +191,7 @@ class ApiCustomer(HttpUser):
             body = _json(r, 201)
             if body is None or not self._own(r, body):
                 return
+            _created(body["id"])
         log = b"2026-12-04T12:00:00Z export failed: timeout after 30 s\n" * 200  # ~11 KB
         with self.client.post(f"/api/v1/tickets/{body['id']}/attachments/", files={"file": ("export.log", log,
                               "text/plain")}, name="api: POST attachment [id]", catch_response=True) as r:
