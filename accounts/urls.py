@@ -11,8 +11,9 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/sso/", sso_views.sso_start, name="sso_start"),  # "Sign in with SSO"
     # allauth's connections and social signup pages (before allauth's own urls): off.
-    path("accounts/social/", sso_views.social_connections_are_off),
-    path("accounts/social/signup/", sso_views.social_connections_are_off),
+    path("accounts/3rdparty/", sso_views.social_connections_are_off),
+    path("accounts/3rdparty/signup/", sso_views.social_connections_are_off),
+    path("accounts/social/", sso_views.social_connections_are_off),  # allauth's old address of the first
     path("accounts/profile/tokens/", views.api_token_create, name="api_token_create"),
     path("accounts/profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
+import requests
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -68,6 +69,23 @@ def _saml_idp_settings(sso: OrganizationSso) -> dict:
             "slo_url": (idp.get("singleLogoutService") or {}).get("url")}
 
 
+def _check_discovery(url: str) -> None:
+    """Reads the issuer's discovery document now, so a wrong URL is the admin form's error and not
+    every customer's failed sign-in."""
+    if "/.well-known/" not in url:
+        url = url.rstrip("/") + "/.well-known/openid-configuration"
+    try:
+        response = requests.get(url, timeout=10)
+        response.raise_for_status()
+        config = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise ValidationError(f"The OIDC discovery document could not be read from {url}: {exc}") from None
+    missing = [k for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+               if not isinstance(config, dict) or not config.get(k)]
+    if missing:
+        raise ValidationError(f"The OIDC discovery document at {url} lacks {', '.join(missing)}.")
+
+
 def _app_fields(sso: OrganizationSso) -> dict:
     name = sso.organization.name[:40]
     if sso.protocol == SsoProtocol.SAML:
@@ -84,6 +102,7 @@ def _app_fields(sso: OrganizationSso) -> dict:
         }}
     if not (sso.oidc_discovery_url and sso.oidc_client_id and sso.oidc_client_secret):
         raise ValidationError("OpenID Connect needs the discovery URL, the client id and the client secret.")
+    _check_discovery(sso.oidc_discovery_url)
     return {"provider": "openid_connect", "name": name, "client_id": sso.oidc_client_id,
             "secret": sso.oidc_client_secret,
             "settings": {"server_url": sso.oidc_discovery_url, "oauth_pkce_enabled": True}}

@@ -1,4 +1,5 @@
 """“Sign in with SSO”: a work email or an account id leads to that organisation's IdP."""
+import requests
 from allauth.socialaccount.providers.base.constants import AuthProcess
 from django import forms
 from django.http import Http404
@@ -6,6 +7,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from .refusal import refusal_response
 from .selectors import sso_for_login_hint
 
 
@@ -35,7 +37,13 @@ def sso_start(request):
     if sso is None:
         return render(request, "account/sso_start.html", {"form": form, "next": _next_url(request)}, status=400)
     provider = sso.social_app.get_provider(request)
-    return provider.redirect(request, AuthProcess.LOGIN, next_url=_next_url(request))
+    try:
+        return provider.redirect(request, AuthProcess.LOGIN, next_url=_next_url(request))
+    except (requests.RequestException, ValueError, KeyError):
+        # An OIDC issuer whose discovery document cannot be read (down, or changed): not the
+        # person's fault, and not ours to hide as a 500.
+        return refusal_response(request, f"{sso.organization.name}'s identity provider did not answer. "
+                                         "Try again in a minute, or ask your administrator.", status=502)
 
 
 def social_connections_are_off(request, *args, **kwargs):

@@ -73,12 +73,12 @@ class SamlIdP:
         return request.message.id, request.message.assertion_consumer_service_url, query.get("RelayState", [""])[0]
 
     def response(self, *, email: str, sp_entity_id: str, acs_url: str, in_response_to: str | None = None,
-                 attributes: dict | None = None, name_id: str | None = None) -> str:
+                 attributes: dict | None = None, name_id: str | None = None, signed: bool = True) -> str:
         """A signed SAML Response (signed Response and Assertion), base64 as the POST binding carries it."""
         identity = {"email": [email], "givenName": ["Pat"], "sn": ["Doe"], **(attributes or {})}
         response = self.server.create_authn_response(
             identity=identity, in_response_to=in_response_to, destination=acs_url, sp_entity_id=sp_entity_id,
             name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=name_id or email), userid=name_id or email,
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
-            sign_response=True, sign_assertion=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+            sign_response=signed, sign_assertion=signed, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
         return base64.b64encode(str(response).encode()).decode()

@@ -120,6 +120,12 @@ def test_a_tampered_signature_is_refused_and_signs_nobody_in(client, acme, acme_
     assert not User.objects.filter(email__in=["eve@acme.example", "pat@acme.example"]).exists()
 
 
+def test_an_unsigned_response_is_refused(client, acme, acme_idp):
+    response, _ = idp_initiated_login(client, acme_idp, "pat@acme.example", signed=False)
+    assert response.status_code == 400
+    assert signed_in_user(client) is None and not User.objects.filter(email="pat@acme.example").exists()
+
+
 def test_an_expired_assertion_is_refused(client, acme, acme_idp):
     with time_machine.travel(timezone.now() - timedelta(hours=1)):  # valid for 15 minutes, an hour ago
         stale = acme_idp.response(email="pat@acme.example", sp_entity_id=acme_idp.sp_entity_id,
@@ -272,8 +278,8 @@ def test_sign_in_with_sso_finds_the_organisation_by_account_id_and_the_login_pag
 def test_allauth_connect_and_social_signup_pages_are_off(client, acme, acme_idp):
     member = CustomerFactory(organization=acme)
     client.force_login(member)
-    assert client.get("/accounts/social/").status_code == 404
-    assert client.get("/accounts/social/signup/").status_code == 404
+    for path in ("/accounts/3rdparty/", "/accounts/3rdparty/signup/", "/accounts/social/"):
+        assert client.get(path).status_code == 404, path
     # process=connect would attach the IdP identity to whoever is signed in.
     response = client.post(f"/accounts/saml/{acme_idp.sso.slug}/login/", {"process": "connect"})
     request_id, acs_url, relay_state = acme_idp.parse_request(response["Location"])
@@ -304,3 +310,12 @@ def test_an_account_manager_cannot_open_the_sso_admin(client, acme_idp):
     from accounts import roles
     client.force_login(StaffFactory(role=roles.ACCOUNT_MANAGER))
     assert client.get("/admin/accounts/organizationsso/").status_code == 403
+
+
+def test_allauths_own_sso_pages_render(client, acme_idp):
+    # GET of a provider's login asks for a POST (no redirect to an IdP on a link a mail scanner opens).
+    page = client.get(f"/accounts/saml/{acme_idp.sso.slug}/login/")
+    assert page.status_code == 200 and b"<form" in page.content
+    assert client.get("/accounts/3rdparty/login/cancelled/").status_code == 200
+    assert client.get("/accounts/3rdparty/login/error/").status_code == 401
+    assert client.get("/accounts/sso/?org=ara_x&next=https://evil.example/").status_code == 200
