@@ -40,7 +40,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                                 "release the email attribute to Aragora Support.", status=400)
             user = User.objects.filter(email__iexact=email).order_by("pk").first()
         if user is None:
-            return  # a new member: allauth signs them up (populate_user gives organisation and role)
+            # A new member: allauth signs them up (populate_user gives organisation and role). Only
+            # at the organisation's own domains, when it named them: inbound mail and Slack file a
+            # message as whoever holds the sender's address, so an IdP must not claim anyone's.
+            domain = email.rpartition("@")[2].lower()
+            if sso.domains() and domain not in sso.domains():
+                refuse(request, f"{email} is not an address of {sso.organization.name} "
+                                f"({', '.join(sso.domains())}); ask your administrator.")
+            return
         if user.is_staff or user.is_superuser or user.organization_id != sso.organization_id:
             refuse(request, REFUSED_OTHER)
         if not sociallogin.is_existing:

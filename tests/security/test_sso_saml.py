@@ -175,6 +175,16 @@ def test_another_organisations_idp_cannot_sign_in_or_link_a_member_of_this_organ
     assert response.status_code == 403 and signed_in_user(client) is None
 
 
+def test_a_new_person_is_created_only_at_the_organisations_own_email_domains(client, acme, acme_idp):
+    response, _ = idp_initiated_login(client, acme_idp, "someone@gmail.example")
+    assert response.status_code == 403 and signed_in_user(client) is None
+    assert not User.objects.filter(email="someone@gmail.example").exists()
+    # An existing member at another address is still signed in (staff put them there).
+    member = CustomerFactory(organization=acme, email="contractor@gmail.example")
+    idp_initiated_login(client, acme_idp, "contractor@gmail.example")
+    assert signed_in_user(client) == member
+
+
 def test_an_idp_asserting_a_staff_email_does_not_sign_in_the_staff_account(client, acme, acme_idp):
     staff = StaffFactory(email="ops@acme.example", is_superuser=True)
     response, _ = idp_initiated_login(client, acme_idp, "ops@acme.example")
