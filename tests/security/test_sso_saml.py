@@ -214,7 +214,8 @@ def test_sso_required_refuses_a_members_password_login_with_a_link_to_sso(client
     member = CustomerFactory(organization=acme, email="pat@acme.example")
     response = client.post("/accounts/login/", {"username": member.username, "password": PASSWORD})
     assert response.status_code == 200
-    assert b"single sign-on" in response.content and b"/accounts/sso/?org=" in response.content
+    assert b"single sign-on" in response.content
+    assert f'<a href="/accounts/sso/?org={acme.account_id}">Sign in with SSO</a>'.encode() in response.content
     assert signed_in_user(client) is None
     api = APIClient().post("/api/v1/auth/token/", {"username": member.username, "password": PASSWORD}, format="json")
     assert api.status_code == 400 and "single sign-on" in str(api.json())
