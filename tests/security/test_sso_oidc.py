@@ -139,6 +139,13 @@ def test_an_id_token_from_a_foreign_issuer_is_refused(client, oidc_idp, enterpri
     assert signed_in_user(client) is None and not User.objects.filter(email="ada@acme.example").exists()
 
 
+def test_an_id_token_with_a_forged_signature_is_refused(client, oidc_idp, enterprise_org, acme_oidc):
+    username = person(oidc_idp, "ada@acme.example", misconduct={"forge_signature": True})
+    response = oidc_login(client, oidc_idp, "ada@acme.example", username)
+    assert 400 <= response.status_code < 500
+    assert signed_in_user(client) is None and not User.objects.filter(email="ada@acme.example").exists()
+
+
 def test_another_organisations_idp_cannot_sign_in_a_member_of_this_organisation(
         client, oidc_idp, enterprise_org, other_org, acme_oidc):
     member = CustomerFactory(organization=other_org, email="bob@umbrella.example")
