@@ -4,6 +4,7 @@ from allauth.socialaccount.models import SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.html import format_html, format_html_join
 
 from .models import OrganizationSso, SsoProtocol
@@ -35,6 +36,7 @@ class OrganizationSsoAdmin(admin.ModelAdmin):
     search_fields = ["organization__name", "organization__account_id", "email_domains"]
     readonly_fields = ["slug", "service_provider", "updated_at"]
     autocomplete_fields = ["organization"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as TierAdmin: typed bare, a link is https
     fieldsets = [
         (None, {"fields": ["organization", "protocol", "enabled", "sso_required", "email_domains", "slug",
                            "service_provider"]}),

@@ -2,7 +2,7 @@
 
 allauth skips the signature of an ID token it fetched itself from the token endpoint (OIDC Core
 3.1.3.7 allows it over TLS). A customer's issuer is configured by hand and may be plain HTTP
-inside their network, or a proxy; the JWKS check costs one cached-able GET per sign-in."""
+inside their network, or behind a proxy; the check costs one GET of the JWKS per sign-in."""
 from allauth.account.internal.decorators import login_not_required
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialApp
