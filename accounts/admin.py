@@ -93,3 +93,4 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
 from . import admin_users  # noqa: E402,F401  (registers users, roles and tokens)
 from . import token_admin  # noqa: E402,F401  (API tokens; in their own module)
+from .sso import admin as sso_admin  # noqa: E402,F401  (single sign-on; superusers only)

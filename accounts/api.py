@@ -14,6 +14,7 @@ from common.client_ip import client_ip
 
 from . import services
 from .lockout import lockout_response, username_key
+from .sso.selectors import sso_required_for
 
 DEFAULT_NAME = "API (POST /api/v1/auth/token/)"
 
@@ -62,6 +63,10 @@ class TokenView(APIView):
             if getattr(http_request, "axes_locked_out", False):
                 return lockout_response(http_request, credentials=credentials)
             raise ValidationError({"non_field_errors": ["Unable to log in with provided credentials."]})
+        if sso_required_for(user) is not None:  # a password is no way in for them (docs/security.md)
+            raise ValidationError({"non_field_errors": [
+                "Your organisation signs in with single sign-on only: make a token on your profile page "
+                "after signing in with SSO."]})
         address = getattr(http_request, "axes_ip_address", None)
         if settings.AXES_ENABLED and settings.AXES_RESET_ON_SUCCESS and address:
             # As a portal login does (axes' user_logged_in): this person's count from here starts over.

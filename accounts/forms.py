@@ -1,5 +1,9 @@
 from allauth.account.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetPasswordKeyForm
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .sso.selectors import sso_required_for, sso_required_for_email
 
 from .models import User
 from .services import NOTIFICATION_PREFERENCES, time_zone_names
@@ -29,17 +33,47 @@ class PortalLoginForm(PortalFormMixin, LoginForm):
         self.fields["login"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
         self.fields["password"].help_text = ""  # the page links "Forgot your password?" itself
 
+    def clean(self):
+        cleaned = super().clean()
+        # After the password check, so the answer tells nothing about an address nobody proved
+        # to own; the person is not signed in (form.login() never runs).
+        sso = sso_required_for(getattr(self, "user", None))
+        if sso is not None:
+            self.user = None
+            raise forms.ValidationError(sso_required_message(sso), code="sso_required")
+        return cleaned
+
+
+def sso_required_message(sso):
+    url = reverse("accounts:sso_start") + f"?org={sso.organization.account_id}"
+    return format_html("{} signs in with single sign-on only: <a href=\"{}\">Sign in with SSO</a>.",
+                       sso.organization.name, url)
+
 
 class PortalChangePasswordForm(PortalFormMixin, ChangePasswordForm):
     pass
 
 
 class PortalResetPasswordForm(PortalFormMixin, ResetPasswordForm):
-    pass
+    def clean_email(self):
+        email = super().clean_email()
+        # By the address's domain (not by account: the form must not tell who has one).
+        sso = sso_required_for_email(email)
+        if sso is not None:
+            raise forms.ValidationError(sso_required_message(sso), code="sso_required")
+        # A member of an SSO-required organisation under another domain gets no link: allauth
+        # mails only the users it keeps here, and the page says "sent" as for anyone.
+        self.users = [u for u in getattr(self, "users", []) if sso_required_for(u) is None]
+        return email
 
 
 class PortalResetPasswordKeyForm(PortalFormMixin, ResetPasswordKeyForm):
-    pass
+    def clean(self):
+        cleaned = super().clean()
+        sso = sso_required_for(getattr(self, "user", None))
+        if sso is not None:  # a link mailed before the organisation turned SSO required on
+            raise forms.ValidationError(sso_required_message(sso), code="sso_required")
+        return cleaned
 
 
 class ProfileForm(forms.Form):

@@ -367,3 +367,6 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= now()
+
+
+from .sso.models import OrganizationSso, SsoAssertion, SsoProtocol  # noqa: E402,F401  (one app, its SSO models in accounts/sso/)

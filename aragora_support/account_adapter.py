@@ -28,6 +28,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # throttles, lockouts and allauth: NUM_PROXIES (common/client_ip.py).
         return client_ip(request)
 
+    def get_login_stages(self) -> list[str]:
+        # A sign-in through the organisation's IdP skips the local 2FA step (accounts/sso/stages.py).
+        return ["accounts.sso.stages.PasswordSignInAuthenticateStage" if stage == "allauth.mfa.stages.AuthenticateStage"
+                else stage for stage in super().get_login_stages()]
+
     def is_open_for_signup(self, request) -> bool:
         return False  # customers are invited by staff or arrive through their organisation's SSO
 

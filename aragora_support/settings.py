@@ -190,6 +190,27 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 # --- end accounts ----------------------------------------------------------------------------------
 
+# --- single sign-on per organisation (issue 17; docs/security.md, "Single sign-on") -------------------
+# allauth's social accounts with its SAML (python3-saml) and OpenID Connect providers; one SocialApp
+# per organisation, kept by accounts.sso.services from the admin's "Single sign-on" page.
+INSTALLED_APPS[INSTALLED_APPS.index("allauth.account") + 1:1] = [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
+    "allauth.socialaccount.providers.openid_connect",
+]
+SOCIALACCOUNT_ADAPTER = "accounts.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    # allauth's provider with a replay check on assertion ids (accounts/sso/saml.py).
+    "saml": {"provider_class": "accounts.sso.saml.OrgSAMLProvider"},
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True  # just-in-time provisioning: no signup form after the IdP
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking by email is the adapter's, within one organisation
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False  # we sign people in; we never call the IdP's APIs for them
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a GET shows a button; the redirect to the IdP is a POST (CSRF)
+MIDDLEWARE.insert(MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware"), "accounts.sso.middleware.SamlHostMiddleware")
+# --- end single sign-on ------------------------------------------------------------------------------
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

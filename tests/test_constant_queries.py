@@ -130,9 +130,10 @@ def _base_world() -> World:
 def _grow(w: World, count: int) -> None:
     """Add `count` of every row the pages list; the walker's organisation gets its share of each."""
     from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount, SocialApp
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    from accounts.models import Heartbeat
+    from accounts.models import Heartbeat, OrganizationSso
     from accounts.services import api_token_create
     from email_intake.models import InboundEmail
     from feedback.models import MonthlyReview, SurveyRecipient
@@ -199,6 +200,13 @@ def _grow(w: World, count: int) -> None:
                              ends_at=start + dt.timedelta(hours=1), components=[component])
         Subscriber.objects.create(email=f"sub{i}@example.com", confirmed_at=now)
         api_token_create(user=peer, name=f"walk {i}")
+        # the peer organisation signs in through its IdP (the admin's Single sign-on and Social accounts)
+        sso_app = SocialApp.objects.create(provider="saml", provider_id=f"peer{i}", client_id=f"peer{i}", name=f"Peer {i}",
+                                           settings={"idp": {"entity_id": f"https://idp{i}.example/",
+                                                             "x509cert": "x", "sso_url": f"https://idp{i}.example/sso"}})
+        OrganizationSso.objects.create(organization=other, slug=f"peer{i}", social_app=sso_app,
+                                       email_domains=f"peer{i}.example")
+        SocialAccount.objects.create(user=peer, provider=f"peer{i}", uid=peer.email, extra_data={})
         Heartbeat.objects.create(name=f"worker-{i}", seen_at=now)
         SurveyRecipient.objects.create(user=peer, nps_opted_out=True, opted_out_at=now)
         # one review frozen by the service; the others copy its figures (freezing computes them all)

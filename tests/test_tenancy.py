@@ -54,6 +54,12 @@ NO_TENANT_DATA = {
         "confirm_login_code", "reauthenticate", "request_reauthentication_code", "confirm_reauthentication_code",
         "change_password", "set_password", "reset_password", "reset_password_done", "reset_password_from_key",
         "reset_password_from_key_done")),
+    # Single sign-on: an organisation's IdP signs in only that organisation's own members, never
+    # staff or another organisation's (tests/security/test_sso_saml.py, tests/security/test_sso_oidc.py);
+    # the connections and social signup pages answer 404.
+    "accounts:sso_start", "saml_acs", "saml_finish_acs", "saml_login", "saml_metadata", "saml_sls",
+    "openid_connect_login", "openid_connect_callback",
+    "socialaccount_connections", "socialaccount_login_cancelled", "socialaccount_login_error", "socialaccount_signup",
 }
 
 
