@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from common.client_ip import client_ip
 
-from . import services
+from . import services, two_factor
 from .lockout import lockout_response, username_key
 
 DEFAULT_NAME = "API (POST /api/v1/auth/token/)"
@@ -62,6 +62,12 @@ class TokenView(APIView):
             if getattr(http_request, "axes_locked_out", False):
                 return lockout_response(http_request, credentials=credentials)
             raise ValidationError({"non_field_errors": ["Unable to log in with provided credentials."]})
+        if two_factor.second_factor_required(user) or two_factor.has_second_factor(user):
+            # A password alone would be a way around the second factor: such accounts make tokens on
+            # their profile page, after a sign-in that asked for the code (docs/security.md, "Two-factor").
+            raise ValidationError({"non_field_errors": [
+                "This account uses two-factor authentication: create API tokens on your profile page "
+                "(/accounts/profile/) after signing in."]})
         address = getattr(http_request, "axes_ip_address", None)
         if settings.AXES_ENABLED and settings.AXES_RESET_ON_SUCCESS and address:
             # As a portal login does (axes' user_logged_in): this person's count from here starts over.

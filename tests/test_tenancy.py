@@ -54,6 +54,11 @@ NO_TENANT_DATA = {
         "confirm_login_code", "reauthenticate", "request_reauthentication_code", "confirm_reauthentication_code",
         "change_password", "set_password", "reset_password", "reset_password_done", "reset_password_from_key",
         "reset_password_from_key_done")),
+    # allauth's two-factor pages: the signed-in person's own factors only (tests/security/test_mfa.py).
+    *(f"mfa_{name}" for name in (
+        "index", "authenticate", "reauthenticate", "activate_totp", "deactivate_totp", "view_recovery_codes",
+        "download_recovery_codes", "generate_recovery_codes", "add_webauthn", "list_webauthn", "edit_webauthn",
+        "remove_webauthn", "reauthenticate_webauthn")),
 }
 
 
