@@ -48,7 +48,7 @@ class CustomSlaTargetInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(RowScopeMixin, admin.ModelAdmin):
     list_display = ["name", "account_id", "tier", "account_manager", "support_engineer", "created_at"]
-    list_filter = ["tier"]
+    list_filter = ["tier", "mfa_required"]
     list_select_related = ["tier", "account_manager", "support_engineer"]
     search_fields = ["name", "account_id"]
     readonly_fields = ["account_id", "created_at"]
@@ -94,3 +94,4 @@ class HeartbeatAdmin(admin.ModelAdmin):
 from . import admin_users  # noqa: E402,F401  (registers users, roles and tokens)
 from . import token_admin  # noqa: E402,F401  (API tokens; in their own module)
 from .sso import admin as sso_admin  # noqa: E402,F401  (single sign-on; superusers only)
+from . import two_factor_admin  # noqa: E402,F401  (two-factor authenticators, superusers only)

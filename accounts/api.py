@@ -2,6 +2,7 @@
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 
 from common.client_ip import client_ip
 
-from . import services
+from . import services, two_factor
 from .lockout import lockout_response, username_key
 from .sso.selectors import sso_required_for
 
@@ -23,6 +24,10 @@ class TokenRequest(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="Username or email address.")
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(max_length=100, required=False, help_text=f"Shown on the profile page; default “{DEFAULT_NAME}”.")
+    code = serializers.CharField(
+        max_length=32, required=False,
+        help_text="For an account with two-factor authentication: the current code of its authenticator app, "
+                  "or one of its recovery codes (used up).")
 
 
 class TokenCreated(serializers.Serializer):
@@ -67,6 +72,23 @@ class TokenView(APIView):
             raise ValidationError({"non_field_errors": [
                 "Your organisation signs in with single sign-on only: make a token on your profile page "
                 "after signing in with SSO."]})
+        # A password alone would be a way around the second factor (docs/security.md, "Two-factor"):
+        # an account with one gives its code too, and one that must have one and has none enrols first.
+        if two_factor.has_second_factor(user):
+            code = data.validated_data.get("code", "")
+            if not code:
+                raise ValidationError({"code": [
+                    "This account uses two-factor authentication: give the current code of its authenticator "
+                    "app (or a recovery code) as `code`, or create a token on your profile page."]})
+            if not two_factor.code_is_valid(user, code):
+                # Counted by django-axes with the passwords: no unlimited guesses at a 6-digit code.
+                user_login_failed.send(sender=type(self), credentials={"username": credentials["username"]},
+                                       request=http_request)
+                raise ValidationError({"code": ["Wrong code, or a code already used."]})
+        elif two_factor.second_factor_required(user):
+            raise ValidationError({"non_field_errors": [
+                "This account must set up two-factor authentication first: sign in to the portal "
+                "(/accounts/login/), which walks you through it."]})
         address = getattr(http_request, "axes_ip_address", None)
         if settings.AXES_ENABLED and settings.AXES_RESET_ON_SUCCESS and address:
             # As a portal login does (axes' user_logged_in): this person's count from here starts over.

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from . import signals  # noqa: F401  (connects the receivers)
         from . import token_signals  # noqa: F401  (API tokens: revocation and cache)
+        from . import two_factor  # noqa: F401  (marks sign-ins that must enrol a second factor)
         from .roles import sync_staff_roles
 
         # Run after every app's permissions exist (post_migrate fires per app; the last wins).

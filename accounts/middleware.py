@@ -47,3 +47,57 @@ class ViewerTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class EnrolmentMiddleware:
+    """A session that signed in without the second factor it must have (accounts/two_factor.py
+    marks it at sign-in) reaches only the enrolment pages until a factor exists: the portal and
+    the admin redirect to "Activate authenticator app", the API answers 403.
+
+    Unmarked sessions cost nothing here (no query): the mark is set only at sign-in."""
+
+    # allauth's enrolment pages, what they may ask on the way (re-enter the password after
+    # ACCOUNT_REAUTHENTICATION_TIMEOUT), and the way out.
+    ALLOWED_URL_NAMES = frozenset({
+        "mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes", "mfa_generate_recovery_codes", "account_reauthenticate",
+        "mfa_reauthenticate", "logout", "account_logout", "healthz", "readyz",
+    })
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .two_factor import ENROLMENT_SESSION_KEY
+
+        session = getattr(request, "session", None)
+        if session is None or not session.get(ENROLMENT_SESSION_KEY):
+            return self.get_response(request)
+        response = self._confine(request, session, ENROLMENT_SESSION_KEY)
+        return response if response is not None else self.get_response(request)
+
+    def _confine(self, request, session, key):
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import Resolver404, resolve
+
+        from .two_factor import has_second_factor
+
+        user = request.user
+        if not user.is_authenticated or has_second_factor(user):
+            session.pop(key, None)  # enrolled (or signed out): the session is free
+            return None
+        try:
+            name = resolve(request.path_info).url_name
+        except Resolver404:
+            name = None
+        if name in self.ALLOWED_URL_NAMES:
+            return None
+        message = "Two-factor authentication is required for your account: set up an authenticator app first."
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message, "enrol_url": "/accounts/2fa/totp/activate/"}, status=403)
+        from django.contrib import messages as flash
+
+        if request.method == "GET":
+            flash.info(request, message)
+        return redirect("mfa_activate_totp")

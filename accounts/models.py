@@ -223,6 +223,11 @@ class Organization(models.Model):
         help_text="Post updates of every ticket of the organisation (not only those opened in Slack) to its "
                   "Slack Connect channel. Turn on only at a customer admin's request: everyone in the channel "
                   "then sees every ticket, as the organisation's admins do in the portal.")
+    mfa_required = models.BooleanField(
+        default=False, verbose_name="two-factor required",
+        help_text="Members must set up two-factor authentication (an authenticator app or a security key): "
+                  "after signing in with a password they can do nothing else until they have. Sign-ins "
+                  "through the organisation's SSO are left to its identity provider.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

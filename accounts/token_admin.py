@@ -16,8 +16,28 @@ def revoke(modeladmin, request, queryset):
     modeladmin.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
 
 
+class SuperuserViewAndDeleteOnly:
+    """An admin page only superusers see, where rows are looked at and deleted, never added or
+    edited: credentials that belong to their owner (API tokens, two-factor authenticators)."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SuperuserViewAndDeleteOnly, admin.ModelAdmin):
     list_display = ["name", "prefix", "scope", "user", "created_at", "last_used_at", "expires_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "name", "prefix"]
@@ -31,18 +51,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return actions
 
     # A superuser's page, whatever permissions a staff member is given (docs/security.md: who holds
-    # a key acts as its user; revoking one is cutting someone's integration off).
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False  # made by their owner (profile page, POST /api/v1/auth/token/): the key is theirs alone
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    # a key acts as its user; revoking one is cutting someone's integration off). No add: made by
+    # their owner (profile page, POST /api/v1/auth/token/), the key is theirs alone.

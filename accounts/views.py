@@ -1,15 +1,20 @@
 """The signed-in person's own account: profile, notification preferences and API tokens.
 Customers and staff alike; everything here is about request.user only."""
+from allauth.account import views as allauth_views
+from django.contrib import admin
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.portal import form_errors
 
-from . import selectors, services
+from . import selectors, services, two_factor
 from .forms import ApiTokenForm, ProfileForm
 from .models import ApiToken
 
@@ -20,6 +25,8 @@ def _page(request, *, form=None, token_form=None, new_key=None, status=200):
         "token_form": token_form or ApiTokenForm(),
         "tokens": selectors.api_tokens_of(request.user),
         "new_key": new_key,
+        "two_factor_on": two_factor.has_second_factor(request.user),
+        "two_factor_required": two_factor.second_factor_required(request.user),
     }, status=status)
     if new_key:
         response["Cache-Control"] = "no-store"  # the key is shown once; no copy in any cache
@@ -76,3 +83,32 @@ def email_addresses_are_set_by_staff(request, *args, **kwargs):
     """allauth's email management is off: inbound mail and tenancy trust an account's address,
     so it is set by staff (or the organisation's SSO), not by the account itself."""
     raise Http404("Email addresses are managed by Aragora support.")
+
+
+class AdminLoginView(allauth_views.LoginView):
+    """The back-office's sign-in page (/admin/login/), in the admin's look, but allauth's sign-in
+    flow behind it: the same lockout, and the same two-factor stage and enrolment as the portal's
+    (Django's own admin login would sign staff in on a password alone)."""
+
+    template_name = "admin/login_allauth.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated:
+            if user.is_active and user.is_staff:
+                target = request.GET.get("next", "")
+                if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure()):
+                    target = reverse("admin:index")
+                return redirect(target)
+            # Signed in, but not staff: say so (a redirect to the login would loop through /admin/).
+            return TemplateResponse(request, self.template_name, {**admin.site.each_context(request),
+                                                                  "title": "Log in", "not_staff": True})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **admin.site.each_context(self.request),
+                "title": "Log in", "app_path": self.request.get_full_path()}
+
+
+admin_login = AdminLoginView.as_view()

@@ -29,9 +29,21 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_ip(request)
 
     def get_login_stages(self) -> list[str]:
-        # A sign-in through the organisation's IdP skips the local 2FA step (accounts/sso/stages.py).
-        return ["accounts.sso.stages.PasswordSignInAuthenticateStage" if stage == "allauth.mfa.stages.AuthenticateStage"
+        # allauth's "enter your code" stage, skipped for sign-ins by SSO (the IdP's second factor):
+        # accounts.two_factor.login_needs_local_second_factor.
+        return ["accounts.two_factor.PasswordLoginAuthenticateStage" if stage == "allauth.mfa.stages.AuthenticateStage"
                 else stage for stage in super().get_login_stages()]
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # allauth asks for the password again before any two-factor change, even right after
+        # signing in; one sign-in minutes ago is the same proof (accounts.two_factor.signed_in_recently).
+        from allauth.core import context
+
+        from accounts.two_factor import signed_in_recently
+
+        if app == "allauth.mfa" and context.request is not None and signed_in_recently(context.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def is_open_for_signup(self, request) -> bool:
         return False  # customers are invited by staff or arrive through their organisation's SSO

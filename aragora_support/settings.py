@@ -552,6 +552,25 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=1.0)
 # --- end security hardening ----------------------------------------------------------------------
 
+# --- two-factor (issue 17): allauth.mfa, required for staff and where an organisation says so ----
+# accounts/two_factor.py; docs/security.md, "Two-factor". TOTP with recovery codes, and WebAuthn
+# security keys (fido2) where the browser has one and the site is HTTPS (or localhost).
+INSTALLED_APPS.insert(INSTALLED_APPS.index("allauth.account") + 1, "allauth.mfa")
+INSTALLED_APPS.append("django.contrib.humanize")  # allauth's security-key list loads its filters
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_ADAPTER = "accounts.two_factor.MfaAdapter"
+MFA_FORMS = {"authenticate": "accounts.two_factor.PortalAuthenticateForm",
+             "reauthenticate": "accounts.two_factor.PortalReauthenticateForm"}
+MFA_TOTP_TOLERANCE = 1  # the code of the step before or after too (phone clocks drift); each code works once
+# `make run` serves http://127.0.0.1: WebAuthn refuses plain HTTP except on localhost, and fido2
+# checks the origin against SITE_URL's host.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or ARAGORA_DEMO
+# Staff must have a second factor to use the back-office (and anything else) after signing in.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
+MIDDLEWARE.insert(MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+                  "accounts.middleware.EnrolmentMiddleware")
+# --- end two-factor --------------------------------------------------------------------------------
+
 # --- observability (issue 17): probes and Prometheus metrics (docs/observability.md) --------------
 # /readyz: each check's timeout (broker, cache), and how old the worker's heartbeat (the task beat
 # sends every minute) and beat's own tick (at least every CELERY_BEAT_MAX_LOOP_INTERVAL) may be.

@@ -30,6 +30,8 @@ urlpatterns = [
     path("accounts/email/", account_views.email_addresses_are_set_by_staff),  # before allauth's own
     path("", include("accounts.urls", namespace="accounts")),
     path("accounts/", include("allauth.urls")),
+    # The admin's sign-in is allauth's flow (two-factor, lockout), not Django's password-only one.
+    path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tickets.api_urls")),
     path("api/v1/", include("feedback.api_urls")),  # the team's figures (GET /api/v1/metrics/)

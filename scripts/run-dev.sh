@@ -59,6 +59,8 @@ web=$!
 
 echo "Celery worker (pid $worker) and beat (pid $beat) running, log $log."
 echo "Portal: http://127.0.0.1:$PORT/   Admin: http://127.0.0.1:$PORT/admin/   API docs: http://127.0.0.1:$PORT/api/docs/"
+echo "Sign in with any demo user, password aragora-demo. Staff accounts then ask for a two-factor code:"
+echo "  ARAGORA_DEMO=1 $BIN/python manage.py demo_2fa_code support   (or add secret ARAGORADEMOTOTPSECRETAAAAAAAAAAA to a TOTP app)"
 echo "Press Ctrl-C to stop all three."
 # Any one of them ending (a port already in use, a crash) stops the others.
 wait -n

@@ -71,3 +71,23 @@ def api_key_for(user, name: str = "tests") -> str:
     from accounts.services import api_token_create
 
     return api_token_create(user=user, name=name)[1]
+
+
+# Two-factor (allauth.mfa): an authenticator app with a known secret, and its code now, computed
+# with allauth's own TOTP helpers (as an authenticator app would).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_totp(user, secret: str = TOTP_SECRET):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    return TOTP.activate(user, secret).instance
+
+
+def totp_code(secret: str = TOTP_SECRET, *, steps_from_now: int = 0) -> str:
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD + steps_from_now))

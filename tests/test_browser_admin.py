@@ -4,17 +4,23 @@ import pytest
 
 from status.models import Component
 from tickets.models import Message, Ticket
-from tests.factories import PASSWORD, StaffFactory, TicketFactory
+from tests.factories import PASSWORD, StaffFactory, TicketFactory, give_totp, totp_code
 from tests.test_browser import page  # noqa: F401  (the browser fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _staff_login(page, user):
+    """The admin's sign-in, then its second step: staff must use two-factor (an authenticator
+    app with a known secret; the code computed as the app would)."""
+    give_totp(user)
     page.goto(f"{page.base_url}/admin/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.fill("#id_code", totp_code())
+    page.click("button[type=submit]")
     page.wait_for_url(f"{page.base_url}/admin/")
 
 

@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from .factories import CustomerAdminFactory, CustomerFactory, OrganizationFactory, StaffFactory, tier
+from .factories import CustomerAdminFactory, CustomerFactory, OrganizationFactory, StaffFactory, give_totp, tier
 
 SMALL, LARGE = 1, 25
 
@@ -81,6 +81,21 @@ EXCLUDED_PREFIXES = {
     "accounts/oidc/": "allauth: OIDC callbacks (provider redirects)",
     "accounts/social/": "allauth: third-party login callbacks (provider redirects)",
 }
+# allauth's two-factor pages (accounts/2fa/: the index and the key list are walked) that a walker
+# cannot reach with a GET: each is a form about the walker's own factors, never a list of rows.
+EXCLUDED.update({
+    "accounts/2fa/authenticate/": "only inside a sign-in (allauth's code stage); a code form",
+    "accounts/2fa/reauthenticate/": "allauth: asked for by a two-factor change; a code form",
+    "accounts/2fa/webauthn/reauthenticate/": "allauth: asked for by a two-factor change; a key prompt",
+    "accounts/2fa/totp/activate/": "asks a walker's session (no sign-in record) to re-authenticate; a QR form",
+    "accounts/2fa/totp/deactivate/": "a confirmation for the walker's own app (404 without one)",
+    "accounts/2fa/webauthn/add/": "asks a walker's session to re-authenticate; a key prompt",
+    "accounts/2fa/webauthn/keys/<int:pk>/edit/": "a name form for one of the walker's keys",
+    "accounts/2fa/webauthn/keys/<int:pk>/remove/": "a confirmation for one of the walker's keys",
+    "accounts/2fa/recovery-codes/": "the walker's own codes (404 without an app): ten codes, no rows",
+    "accounts/2fa/recovery-codes/download/": "the walker's own codes as a text file",
+    "accounts/2fa/recovery-codes/generate/": "asks a walker's session to re-authenticate; a confirmation",
+})
 
 # Admin models whose rows are a fixed set (seed data or one row per tier), not grown to 25.
 FIXED_SETS = {
@@ -163,7 +178,7 @@ def _grow(w: World, count: int) -> None:
                                     tier=tier("enterprise"))
         peer = CustomerAdminFactory(organization=other, username=f"walker-peer{i}")
         colleague = CustomerFactory(organization=w.org, username=f"walker-colleague{i}")
-        StaffFactory(username=f"walker-staff{i}")
+        give_totp(StaffFactory(username=f"walker-staff{i}"))  # a row of the admin's two-factor list
         for requester in (w.member, colleague, peer):
             ticket, _ = tickets.ticket_create(
                 organization=requester.organization, requester=requester, subject=f"Walk {i}",

@@ -60,6 +60,11 @@ NO_TENANT_DATA = {
     "accounts:sso_start", "saml_acs", "saml_finish_acs", "saml_login", "saml_metadata", "saml_sls",
     "openid_connect_login", "openid_connect_callback",
     "socialaccount_connections", "socialaccount_login_cancelled", "socialaccount_login_error", "socialaccount_signup",
+    # allauth's two-factor pages: the signed-in person's own factors only (tests/security/test_mfa.py).
+    *(f"mfa_{name}" for name in (
+        "index", "authenticate", "reauthenticate", "activate_totp", "deactivate_totp", "view_recovery_codes",
+        "download_recovery_codes", "generate_recovery_codes", "add_webauthn", "list_webauthn", "edit_webauthn",
+        "remove_webauthn", "reauthenticate_webauthn")),
 }
 
 

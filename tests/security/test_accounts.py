@@ -179,7 +179,8 @@ def test_staff_have_a_profile_too(client):
     assert staff.timezone == "America/Los_Angeles"
 
 
-def test_the_admin_login_is_still_djangos_and_signs_staff_in(client):
+def test_the_admin_login_page_signs_staff_in_through_allauths_flow(client):
+    # allauth's view in the admin's look (two-factor: tests/security/test_mfa.py)
     StaffFactory(username="engineer-admin")
     page = client.get("/admin/login/")
     assert page.status_code == 200 and "admin/login" in page.templates[0].name

@@ -18,6 +18,10 @@ from tickets import services
 from tickets.models import Channel, Environment, Status
 
 DEMO_PASSWORD = "aragora-demo"
+# Staff must use two-factor (STAFF_MFA_REQUIRED): every demo staff account has an authenticator app
+# with this secret (base32), so the demo works without a phone: add it to any TOTP app, or print the
+# current code with `manage.py demo_2fa_code <username>`. Published, so demo only (ARAGORA_DEMO).
+DEMO_TOTP_SECRET = "ARAGORADEMOTOTPSECRETAAAAAAAAAAA"
 
 STAFF = [
     ("support", "Sam", "Support", roles.SUPPORT_ENGINEER),
@@ -77,6 +81,8 @@ class Command(BaseCommand):
                                                  first_name=first, last_name=last, timezone="America/Los_Angeles"))
             user.groups.add(Group.objects.get(name=role))
             staff[username] = user
+        for user in [admin, *staff.values()]:
+            self._demo_totp(user)
 
         tiers = {t.code: t for t in Tier.objects.all()}
         for name, tier_code, prefix in ORGS:
@@ -103,6 +109,13 @@ class Command(BaseCommand):
         self._demo_reports(staff["am"])
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in at {settings.SITE_URL}/ with any demo user; password {DEMO_PASSWORD!r}."))
+
+    def _demo_totp(self, user):
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
 
     def _demo_maintenance(self, admin):
         """An announced maintenance window, as customers see it on their dashboard."""
