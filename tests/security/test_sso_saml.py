@@ -330,3 +330,26 @@ def test_allauths_own_sso_pages_render(client, acme_idp):
     assert client.get("/accounts/3rdparty/login/cancelled/").status_code == 200
     assert client.get("/accounts/3rdparty/login/error/").status_code == 401
     assert client.get("/accounts/sso/?org=ara_x&next=https://evil.example/").status_code == 200
+
+
+# --- single sign-on and the portal's own two-factor (docs/security.md, "Two-factor", "SSO") -------
+
+def test_an_sso_sign_in_skips_the_local_code_step_of_a_member_who_has_an_authenticator(client, acme, acme_idp):
+    from tests.factories import give_totp
+
+    member = CustomerFactory(organization=acme, email="kim@acme.example")
+    give_totp(member)
+    response, _ = sp_initiated_login(client, acme_idp, "kim@acme.example")
+    assert response.status_code == 302 and "/2fa/" not in response["Location"], response
+    assert signed_in_user(client) == member  # signed in by the IdP alone: no code asked
+    assert client.get("/").status_code == 200
+
+
+def test_an_organisation_that_requires_two_factor_does_not_confine_its_sso_sign_ins(client, acme, acme_idp):
+    acme.mfa_required = True
+    acme.save(update_fields=["mfa_required"])
+    response, _ = sp_initiated_login(client, acme_idp, "new@acme.example")
+    assert response.status_code == 302
+    assert signed_in_user(client).email == "new@acme.example"
+    page = client.get("/")
+    assert page.status_code == 200, page.get("Location")  # not sent to enrolment: the IdP's factor counts
