@@ -62,20 +62,6 @@ def ticket_search(queryset: QuerySet, q: str, *, include_internal_notes: bool = 
     return _fallback(queryset, q, replies)
 
 
-class StoredVector(Expression):
-    """A tsvector column the database keeps (not a model field), named against whichever alias
-    the query gives the model's table: the outer query's or a subquery's U0."""
-
-    output_field = SearchVectorField()
-
-    def __init__(self, column: str):
-        super().__init__()
-        self.column = column
-
-    def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(compiler.query.base_table)}.{connection.ops.quote_name(self.column)}", []
-
-
 class ThreadVector(Expression):
     """A ticket's words with its thread's (migration tickets 0011): `search_text || search_replies`
     for a customer, `|| search_notes` too for staff, spelled as the GIN expression indexes
