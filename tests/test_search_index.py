@@ -69,3 +69,15 @@ def test_the_search_reads_its_audiences_gin_index_not_every_row(customer, includ
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan and "tickets_message" not in plan, plan
+
+
+def test_or_finds_either_word_and_every_other_query_still_takes_the_last_word_as_a_prefix(customer, staff):
+    walrus = TicketFactory(requester=customer, subject="Walrus export")
+    heron = TicketFactory(requester=customer, subject="Heron import")
+    phrase = TicketFactory(requester=customer, subject="Gateway firmware", description="none")
+    services.message_create(ticket=phrase, author=staff, body="the pelican firmware resets")
+    assert sorted(found(customer, "walrus or heron")) == sorted([walrus.pk, heron.pk])
+    assert found(customer, "walrus expo") == [walrus.pk]
+    assert found(customer, "export -walrus") == []
+    assert found(customer, '"gateway firmware" pelic') == [phrase.pk]
+    assert found(customer, "gateway firmwa") == [phrase.pk]
