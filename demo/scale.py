@@ -10,7 +10,9 @@ tickets bring about 3 M messages and 7 M events and Python is the bottleneck: pe
 plain integer arithmetic on epoch seconds, timestamps are formatted through precomputed day and
 time-of-day strings, and random draws are made a chunk at a time. On PostgreSQL a second process
 generates while this one streams COPY (the database spends about as long again computing the
-generated tsvector columns); on SQLite the same rows go through executemany, slower but working.
+generated tsvector columns); each chunk's tickets go in after its messages, with their thread
+vectors computed in the same INSERT (migration tickets 0011's function, the trigger skipped); on
+SQLite the same rows go through executemany, slower but working.
 
 Ids are explicit, reserved from the sequences up front, so foreign keys are written without
 round trips. Bulk tickets get sla_next_check_at NULL: the SLA sweep reads it, and a worker started
@@ -589,6 +591,9 @@ def _loader(plan: Plan, params: dict, get_new_connection, results, part: int, pa
         counts = [0, 0, 0]
         with conn.cursor() as cur:
             cur.execute("SET synchronous_commit = off")
+            _skip_thread_trigger(cur)
+            cur.execute(f"CREATE TEMP TABLE seed_tickets ON COMMIT DELETE ROWS AS "
+                        f"SELECT {', '.join(TICKET_COLUMNS)} FROM tickets_ticket WITH NO DATA")
         conn.commit()
         for chunk in ticket_chunks(plan, part, parts):
             texts = ["".join(lines) for lines in chunk]
@@ -596,8 +601,10 @@ def _loader(plan: Plan, params: dict, get_new_connection, results, part: int, pa
                 # Tickets last, then commit at once: their insert trigger updates the feedback
                 # tallies (tickets of neighbouring days share rows), so its row locks must be
                 # held for moments, not for a whole chunk, or the loaders take turns.
-                for k in (1, 2, 0):
+                for k in (1, 2):
                     _copy(cur, BULK_TABLES[k], (TICKET_COLUMNS, MESSAGE_COLUMNS, EVENT_COLUMNS)[k], texts[k])
+                if chunk[0]:
+                    _insert_tickets_with_threads(cur, plan, texts[0], chunk[0])
             conn.commit()
             for k in range(3):
                 counts[k] += len(chunk[k])
@@ -605,6 +612,31 @@ def _loader(plan: Plan, params: dict, get_new_connection, results, part: int, pa
         results.put(("done", counts))
     except BaseException as exc:  # the parent must not wait forever
         results.put(("error", repr(exc)))
+
+
+def _skip_thread_trigger(cur) -> None:
+    """This session's message writes skip the trigger that keeps the thread's words on the ticket
+    (migration tickets 0011): the loaders write a chunk's messages before its tickets, and with
+    the bulk indexes dropped each row's trigger would read the whole message table. Per session,
+    so a crash leaves nothing switched off."""
+    cur.execute("SET aragora.bulk_load = 'on'")
+
+
+def _insert_tickets_with_threads(cur, plan: Plan, text: str, lines: list[str]) -> None:
+    """A chunk's tickets with their thread vectors in the same insert (no second version of a
+    million rows, no UPDATE trigger run): COPY into a temporary table, then INSERT ... SELECT
+    joined to `tickets_thread_vectors`, the function the trigger's recompute uses, over the
+    chunk's message id range (its primary-key range: the ticket_id index is dropped meanwhile)."""
+    first, last = int(lines[0].split("\t", 1)[0]), int(lines[-1].split("\t", 1)[0])
+    c0 = first - plan.ticket_base
+    messages = (plan.message_base + MAX_MESSAGES * c0, plan.message_base + MAX_MESSAGES * (last - plan.ticket_base + 1) - 1)
+    _copy(cur, "seed_tickets", TICKET_COLUMNS, text)
+    columns = ", ".join(TICKET_COLUMNS)
+    cur.execute(
+        f"INSERT INTO tickets_ticket ({columns}, search_replies, search_notes) "
+        f"SELECT {', '.join(f's.{c}' for c in TICKET_COLUMNS)}, coalesce(v.replies, ''), coalesce(v.notes, '') "
+        f"FROM seed_tickets s LEFT JOIN tickets_thread_vectors(%s, %s, %s, %s) v ON v.ticket_id = s.id",
+        [first, last, *messages])
 
 
 def _copy_in_parallel(plan: Plan, connection, phases: Phases) -> None:
@@ -659,6 +691,7 @@ def _delete_loaded(plan: Plan, connection) -> None:
     (conn,) = _workers(connection, 1)
     try:
         with conn.cursor() as cur:
+            _skip_thread_trigger(cur)  # the tickets go too; with indexes dropped, each row's trigger reads every message
             for table, first, count in ranges:
                 cur.execute(f"DELETE FROM {table} WHERE id BETWEEN %s AND %s", [first, first + count - 1])
         conn.commit()

@@ -1,4 +1,4 @@
-"""The search index PostgreSQL keeps (migration tickets 0009): stored, generated tsvectors with GIN
+"""The search index PostgreSQL keeps (migrations tickets 0009, 0011): tsvectors on the ticket row with GIN
 indexes, current after any write whatever wrote it, used by the query, and applied after tenancy.
 PostgreSQL only: the embedded SQLite has no tsvector (its LIKE fallback is tested with the rest)."""
 import pytest
@@ -59,11 +59,25 @@ def test_a_customers_reply_search_never_reads_an_internal_notes_index_entry(cust
     assert found(staff, "kraken", include_internal_notes=True) == [ticket.pk]
 
 
-def test_the_search_reads_the_gin_indexes_not_every_row(customer):
+@pytest.mark.parametrize("include_internal_notes, index", [(False, "ticket_search_public"), (True, "ticket_search_all")])
+def test_the_search_reads_its_audiences_gin_index_not_every_row(customer, include_internal_notes, index):
     TicketFactory(requester=customer, subject="Webhook")
-    sql, params = search.ticket_search(Ticket.objects.all(), "webhook retri").query.sql_with_params()
+    sql, params = search.ticket_search(Ticket.objects.all(), "webhook retri",
+                                       include_internal_notes=include_internal_notes).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: show the index can be used at all
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "ticket_search_text" in plan and "message_search" in plan, plan
+    assert index in plan and "tickets_message" not in plan, plan
+
+
+def test_or_finds_either_word_and_every_other_query_still_takes_the_last_word_as_a_prefix(customer, staff):
+    walrus = TicketFactory(requester=customer, subject="Walrus export")
+    heron = TicketFactory(requester=customer, subject="Heron import")
+    phrase = TicketFactory(requester=customer, subject="Gateway firmware", description="none")
+    services.message_create(ticket=phrase, author=staff, body="the pelican firmware resets")
+    assert sorted(found(customer, "walrus or heron")) == sorted([walrus.pk, heron.pk])
+    assert found(customer, "walrus expo") == [walrus.pk]
+    assert found(customer, "export -walrus") == []
+    assert found(customer, '"gateway firmware" pelic') == [phrase.pk]
+    assert found(customer, "gateway firmwa") == [phrase.pk]

@@ -20,15 +20,11 @@ LARGE_SCOPE = "a common word over a large scope: the scope read newest first"
 
 
 def force(monkeypatch, plan):
-    def rows(queryset):
-        is_union = queryset.query.combinator == "union"
-        if plan == FEW_MATCHES:
-            return 1
-        if plan == SMALL_SCOPE:
-            return 1_000_000 if is_union else 1
-        return 1_000_000
-
-    monkeypatch.setattr(search, "planner_rows", rows)
+    many = 1_000_000
+    matches = 1 if plan == FEW_MATCHES else many
+    scope = 1 if plan == SMALL_SCOPE else many
+    monkeypatch.setattr(search, "matches_estimate", lambda ids: matches)
+    monkeypatch.setattr(search, "scope_estimate", lambda queryset: scope)
 
 
 @pytest.fixture

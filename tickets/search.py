@@ -6,19 +6,18 @@ Internal notes are searched only when the caller asks (staff); a customer's sear
 a note's words, which would leak them.
 
 PostgreSQL: full-text search (websearch syntax, English stemming, the last word also matched as
-a prefix so "authen" finds "authentication"), ranked subject over description over replies, on
-the tsvectors the database stores and indexes (migration tickets 0009: `search_text` per ticket,
-`search` per message, GIN each). The matching ids are one UNION of two index scans, so no ticket
-is read that does not match; the caller's scope (tenancy) joins them before anything is ranked.
-Ranked by the ticket's own text; a ticket matched only by a reply comes after, newest first.
+a prefix so "authen" finds "authentication") over the ticket row alone: its own words
+(`search_text`, subject A, description B, migration tickets 0009) and its thread's, which the
+database appends there (`search_replies` C, `search_notes` D, migration 0011), each audience's
+concatenation with a GIN index of its own. A match is one predicate on one row per ticket, so the
+planner chooses between the GIN index (few matches) and walking the viewer's scope (many) itself;
+the scope (tenancy) is applied in the same WHERE, before anything is ranked. The words of a query
+may be spread over subject, description and replies.
 
-A common word is another query (docs/search.md): the union of its index scans is every ticket
-that has it, hundreds of thousands at a million tickets, and ranking them all takes seconds. So
-the planner's estimates choose (`narrowed`): when the matches anywhere are few, the union, ranked;
-when the viewer's scope is small (a customer's organisation), the scope's tickets are read and
-tested, ranked; when both are large (staff, a common word), the scope is read newest first and
-tested until the page is full: results newest first, the reading bounded by the page, not by how
-many tickets match.
+A common word is still another order (docs/search.md): ranking every ticket that has it, hundreds
+of thousands at a million tickets, takes seconds. So the planner's estimates choose (`narrowed`):
+when the matches anywhere or the viewer's scope are few, ranked; when both are many (staff, a
+common word), newest first, the reading bounded by the page, not by how many tickets match.
 SQLite (the embedded default): every word must appear, case-insensitively, in the subject, the
 description or a public reply, ranked by where it appears.
 """
@@ -47,6 +46,7 @@ MAX_FALLBACK_WORDS = 12
 RANK_ALL_UP_TO = 5_000
 _WORDS = re.compile(r"\w+")
 _LAST_PLAIN_WORD = re.compile(r"(?:^|\s)(\w+)\s*$")
+_ENDS_WITH_OR = re.compile(r"(?:^|\s)or$", re.IGNORECASE)
 
 
 def ticket_search(queryset: QuerySet, q: str, *, include_internal_notes: bool = False) -> QuerySet:
@@ -63,18 +63,20 @@ def ticket_search(queryset: QuerySet, q: str, *, include_internal_notes: bool = 
     return _fallback(queryset, q, replies)
 
 
-class StoredVector(Expression):
-    """A tsvector column the database generates (not a model field), named against whichever alias
-    the query gives the model's table: the outer query's or a subquery's U0."""
+class ThreadVector(Expression):
+    """A ticket's words with its thread's (migration tickets 0011): `search_text || search_replies`
+    for a customer, `|| search_notes` too for staff, spelled as the GIN expression indexes
+    `ticket_search_public` / `ticket_search_all` are, so the planner can answer a match from them."""
 
     output_field = SearchVectorField()
 
-    def __init__(self, column: str):
+    def __init__(self, include_internal_notes: bool):
         super().__init__()
-        self.column = column
+        self.columns = ("search_text", "search_replies", *(("search_notes",) if include_internal_notes else ()))
 
     def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(compiler.query.base_table)}.{connection.ops.quote_name(self.column)}", []
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        return "(" + " || ".join(f"{table}.{connection.ops.quote_name(c)}" for c in self.columns) + ")", []
 
 
 class _TsRank(Func):
@@ -89,30 +91,44 @@ def _tsquery(q: str) -> SearchQuery:
         # \w+ holds no tsquery operator, so the raw prefix term cannot be malformed.
         prefix = SearchQuery(f"{last.group(1)}:*", search_type="raw", config=CONFIG)
         rest = q[: last.start(1)].strip()
-        query |= (SearchQuery(rest, search_type="websearch", config=CONFIG) & prefix) if rest else prefix
+        widened = (SearchQuery(rest, search_type="websearch", config=CONFIG) & prefix) if rest else prefix
+        if _ENDS_WITH_OR.search(rest):
+            return query | widened  # "a or b": the exact query is not inside the widened one
+        # Otherwise the widened query holds every match of the exact one (`word:*` matches
+        # `word`), so it is the whole answer, and asking for both makes the GIN index read the
+        # last word's postings twice (at a million tickets, 153 ms instead of 111 for a
+        # three-word query ending with a common word).
+        return widened
     return query
 
 
 def matching_ids(q: str, *, include_internal_notes: bool = False, also: tuple[QuerySet, ...] = ()) -> QuerySet:
-    """The ids of every ticket matching `q` (any organisation: the caller applies its scope), as
-    one UNION of index scans, with the ids of `also` (querysets of ticket ids) in the same union:
-    an OR of IN-subqueries would make PostgreSQL read every ticket."""
+    """The ids of every ticket matching `q` (any organisation: the caller applies its scope): one
+    scan of a GIN index on the ticket row, and with `also` (querysets of ticket ids) one UNION of
+    it and them: an OR of IN-subqueries would make PostgreSQL read every ticket."""
     if connection.vendor == "postgresql":
-        query = _tsquery(q)
-        parts = [Ticket.objects.alias(_v=StoredVector("search_text")).filter(_v=query).values("pk"),
-                 _replies_matching(query, include_internal_notes).values("ticket_id")]
+        parts = [_matching(Ticket.objects.all(), q, include_internal_notes).values("pk")]
     else:
         replies = Message.objects.filter(ticket=OuterRef("pk"))
         if not include_internal_notes:
             replies = replies.filter(is_internal=False)
         parts = [_fallback(Ticket.objects.all(), q, replies).values("pk")]
     parts = [part.order_by() for part in (*parts, *also)]
-    return parts[0].union(*parts[1:])
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
-def _replies_matching(query: SearchQuery, include_internal_notes: bool) -> QuerySet:
-    replies = Message.objects.alias(_v=StoredVector("search")).filter(_v=query)
-    return replies if include_internal_notes else replies.filter(is_internal=False)
+def _matching(queryset: QuerySet, q: str, include_internal_notes: bool) -> QuerySet:
+    return queryset.alias(_v=ThreadVector(include_internal_notes)).filter(_v=_tsquery(q))
+
+
+def matches_estimate(ids: QuerySet) -> int:
+    """How many tickets match anywhere, as the planner estimates it (no rows read)."""
+    return planner_rows(ids)
+
+
+def scope_estimate(queryset: QuerySet) -> int:
+    """How many tickets the viewer's scope holds, as the planner estimates it."""
+    return planner_rows(queryset)
 
 
 def narrowed(queryset: QuerySet, q: str, *, include_internal_notes: bool = False,
@@ -122,25 +138,32 @@ def narrowed(queryset: QuerySet, q: str, *, include_internal_notes: bool = False
     ids = matching_ids(q, include_internal_notes=include_internal_notes, also=also)
     if connection.vendor != "postgresql":
         return queryset.filter(pk__in=ids), 0  # demo-sized data: no plan to choose
-    everywhere = planner_rows(ids)
+    everywhere = matches_estimate(ids)
+    if not also:
+        # One predicate on the ticket row: the planner itself weighs the GIN index (few matches)
+        # against walking the scope's index and testing each row (many), with the lexeme
+        # statistics ANALYZE keeps for the index expression.
+        matches = _matching(queryset, q, include_internal_notes)
+        if everywhere <= RANK_ALL_UP_TO:
+            return matches, everywhere
+        return matches, min(everywhere, scope_estimate(queryset))
     if everywhere <= RANK_ALL_UP_TO:
-        return queryset.filter(pk__in=ids), everywhere  # few matches: read only them
-    # Many matches: test each ticket of the scope as it is read, so the reading stops with the
-    # page (LIMIT) when the order is an index's, or covers the scope when the scope is small.
-    query = _tsquery(q)
-    replies = _replies_matching(query, include_internal_notes).filter(ticket=OuterRef("pk"))
-    match = Q(_v=query) | Exists(replies)
+        return queryset.filter(pk__in=ids), everywhere  # few matches: the union, read only them
+    # Many matches: test each ticket of the scope as it is read (the exact forms' subqueries are
+    # hashed once), so the reading stops with the page (LIMIT) along the queue's index.
+    match = Q(_v=_tsquery(q))
     for part in also:
         match |= Q(pk__in=part)
-    return queryset.alias(_v=StoredVector("search_text")).filter(match), min(everywhere, planner_rows(queryset))
+    return (queryset.alias(_v=ThreadVector(include_internal_notes)).filter(match),
+            min(everywhere, scope_estimate(queryset)))
 
 
 def _postgres(queryset: QuerySet, q: str, include_internal_notes: bool) -> QuerySet:
-    # Ranked by the ticket's own text (subject A over description B); a ticket found only by a
-    # reply ranks 0, after every text match. A per-ticket "best reply" rank would be a correlated
-    # subquery run for every match before the sort: at a million tickets, seconds for a common word.
+    # Ranked over the ticket's words and its thread's: subject (A) over description (B) over
+    # public replies (C) over internal notes (D, staff only); ts_rank's diminishing sum keeps a
+    # word said often in replies below one said once in the subject.
     matches, estimate = narrowed(queryset, q, include_internal_notes=include_internal_notes)
-    matches = matches.annotate(**{RANK: _TsRank(StoredVector("search_text"), _tsquery(q))})
+    matches = matches.annotate(**{RANK: _TsRank(ThreadVector(include_internal_notes), _tsquery(q))})
     if estimate <= RANK_ALL_UP_TO:
         return matches.order_by(f"-{RANK}", "-created_at", "-id")
     return matches.order_by("-created_at", "-id")  # too many to rank: newest first (module doc)
