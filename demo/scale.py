@@ -47,7 +47,8 @@ TICKET_COLUMNS = (
 )
 MESSAGE_COLUMNS = ("id", "ticket_id", "author_id", "body", "is_internal", "created_at")
 EVENT_COLUMNS = ("id", "ticket_id", "actor_id", "kind", "data", "created_at")
-ORG_COLUMNS = ("id", "name", "account_id", "created_at", "tier_id", "slack_channel", "slack_posts_all_tickets")
+ORG_COLUMNS = ("id", "name", "account_id", "created_at", "tier_id", "slack_channel", "slack_posts_all_tickets",
+               "mfa_required")
 USER_COLUMNS = (
     "id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active",
     "date_joined", "customer_role", "timezone", "organization_id", "slack_user_id", "notify_nps_survey",
@@ -56,7 +57,7 @@ USER_COLUMNS = (
 # Column kinds for the SQLite path, which turns the COPY text back into values.
 TIMESTAMP_COLUMNS = {c for c in TICKET_COLUMNS + MESSAGE_COLUMNS + ORG_COLUMNS + USER_COLUMNS
                      if c.endswith("_at") or c == "date_joined"}
-BOOLEAN_COLUMNS = {"is_internal", "slack_posts_all_tickets", "is_superuser", "is_staff", "is_active",
+BOOLEAN_COLUMNS = {"is_internal", "slack_posts_all_tickets", "mfa_required", "is_superuser", "is_staff", "is_active",
                    "notify_nps_survey", "notify_staff_reply", "notify_status_change", "notify_ticket_receipt"}
 
 # -- vocabulary ----------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def organizations(plan: Plan, clock: Clock) -> tuple[list[str], list[str]]:
         oid = plan.org_base + i
         joined = clock.text(plan.now - YEAR - 86400 * (i % 300))
         orgs.append(f"{oid}\tScale Org {plan.run}-{i}\tara_{''.join(chars[12 * i:12 * i + 12])}\t{joined}\t"
-                    f"{plan.tiers[i]}\t\tf\n")
+                    f"{plan.tiers[i]}\t\tf\tf\n")
         for uid, role in ((plan.admin_id(i), "admin"), (plan.member_id(i), "member")):
             users.append(f"{uid}\t{plan.password}\tf\tscale-{plan.run}-{i}-{role}\tScale{i}\t{role.title()}\t"
                          f"{role}@scale-{plan.run}-{i}.example\tf\tt\t{joined}\t{role}\t\t{oid}\t\tt\tt\tt\tt\n")
