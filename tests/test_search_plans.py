@@ -101,3 +101,17 @@ def test_the_admin_search_finds_words_and_exact_forms_in_every_plan(client, monk
     assert admin_found(f"#{numbered.pk}") == {numbered.pk}
     assert admin_found(outsider.organization.name) == {numbered.pk}
     assert admin_found(outsider.email) == {numbered.pk}
+
+
+
+@pytest.mark.parametrize("typed_matches, finds_longer_word", [(10, True), (search.COMPLETE_LAST_WORD_BELOW, False)])
+def test_the_last_word_is_completed_unless_the_words_as_typed_are_already_common(
+        monkeypatch, staff, typed_matches, finds_longer_word):
+    from tickets.selectors import tickets_visible_to
+
+    monkeypatch.setattr(search, "typed_words_estimate", lambda ids: typed_matches)
+    as_typed = TicketFactory(subject="Login page blank")
+    longer = TicketFactory(subject="Loginservice crashes")
+    found = set(search.ticket_search(tickets_visible_to(staff), "login", include_internal_notes=True))
+    assert as_typed in found  # the word as typed is found either way
+    assert (longer in found) is finds_longer_word
