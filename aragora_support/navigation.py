@@ -21,8 +21,17 @@ class Tab:
     current: bool = False
 
 
+def _on_profile(match) -> bool:
+    """The profile and what it links to (tokens, two-factor); not "Sign in with SSO", a sign-in page."""
+    if not match:
+        return False
+    if match.app_name == "accounts":
+        return match.url_name != "sso_start"
+    return (match.url_name or "").startswith("mfa_")
+
+
 def _tabs_for(user, match) -> list[Tab]:
-    profile = Tab("profile", "Profile", reverse("accounts:profile"), bool(match) and match.app_name == "accounts")
+    profile = Tab("profile", "Profile", reverse("accounts:profile"), _on_profile(match))
     if user.is_staff:
         return [Tab("admin", "Back-office", reverse("admin:index")), Tab("api", "API", reverse("api-docs")), profile]
     organization = user.organization

@@ -88,6 +88,14 @@ def test_the_current_tab_is_marked(client, customer, free_org):
     assert '<a href="/help/" aria-current="page">Get help</a>' in client.get("/tickets/new/").content.decode()
 
 
+def test_profile_is_the_current_tab_on_the_profile_and_its_two_factor_pages_not_on_sso(client, customer):
+    login(client, customer)
+    current = '<a href="/accounts/profile/" aria-current="page">Profile</a>'
+    assert current in client.get("/accounts/profile/").content.decode()
+    assert current in client.get("/accounts/2fa/").content.decode()
+    assert current not in client.get("/accounts/sso/").content.decode()
+
+
 def test_staff_navigation_leads_to_the_back_office(client, staff):
     login(client, staff)
     assert nav(client.get("/no-such-page/").content.decode()) == ["Back-office", "API", "Profile"]
