@@ -593,7 +593,8 @@ except ValueError as exc:
 INSTALLED_APPS.append("django_prometheus")
 MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "aragora_support.prometheus_middleware.PrometheusAfterMiddleware")
-_INSTRUMENTED_DATABASES = {"django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+# PostgreSQL's is django-prometheus's with a health check that needs no round trip (common/db_backends).
+_INSTRUMENTED_DATABASES = {"django.db.backends.postgresql": "common.db_backends.postgresql",
                            "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3"}
 for _db in DATABASES.values():
     _db["ENGINE"] = _INSTRUMENTED_DATABASES.get(_db["ENGINE"], _db["ENGINE"])
