@@ -9,8 +9,8 @@ import time_machine
 
 from status.models import Component
 from tests.conftest import api_as
-from tests.factories import CustomerAdminFactory, StaffFactory
-from tickets import page_json, services
+from tests.factories import CustomerAdminFactory, CustomerFactory, StaffFactory, TicketFactory, UserFactory
+from tickets import page_json, selectors, services
 
 pytestmark = pytest.mark.django_db
 
@@ -108,4 +108,33 @@ def test_the_postgresql_page_is_used_on_postgresql(tickets_in_every_state):
     client.get("/api/v1/tickets/")
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/v1/tickets/").status_code == 200
-    assert sum("row_to_json" in q["sql"] for q in queries.captured_queries) == 1
+    assert sum("unnest(ARRAY(" in q["sql"] for q in queries.captured_queries) == 1
+
+
+@pytest.mark.skipif("not page_json.supported()")
+def test_the_plain_list_compiled_once_per_kind_of_scope_binds_each_viewers_own_ids(pro_org, other_org, staff):
+    """The plain list's SQL is compiled once per kind of scope (ScopePage) and each viewer's ids are
+    bound in the stand-ins' places: the statement is exactly the ORM's for that viewer, and a page
+    never holds another organisation's or another member's tickets, whoever's request compiled it."""
+    admin_a, admin_b = CustomerAdminFactory(organization=pro_org), CustomerAdminFactory(organization=other_org)
+    member_a, colleague_a = CustomerFactory(organization=pro_org), CustomerFactory(organization=pro_org)
+    member_b = CustomerFactory(organization=other_org)
+    for requester in (admin_a, admin_b, member_a, colleague_a, member_b):
+        TicketFactory.create_batch(2, requester=requester)
+    viewers = [member_b, admin_a, staff, colleague_a, admin_b, member_a]
+    for viewer in viewers:
+        page = page_json.ScopePage(selectors.ticket_scope(viewer), None)
+        for window in (slice(0, 51), slice(2, 5)):
+            sql, params = selectors.tickets_visible_to(viewer).values_list("pk", flat=True)[window].query.sql_with_params()
+            assert page.statement(window) == (page_json.PAGE_SQL.replace("{ids}", sql), list(params))
+    for viewer in viewers * 2:  # alternating: each request binds into SQL another viewer's compiled
+        rows = api_as(viewer).get("/api/v1/tickets/").json()["results"]
+        assert [r["id"] for r in rows] == list(selectors.tickets_visible_to(viewer).values_list("pk", flat=True))
+    assert {len(api_as(viewer).get("/api/v1/tickets/").json()["results"]) for viewer in (member_a, admin_b)} == {2, 4}
+
+
+def test_a_customer_without_an_organisation_lists_no_tickets(customer):
+    TicketFactory.create_batch(2, requester=customer)
+    nobody = UserFactory()
+    response = api_as(nobody).get("/api/v1/tickets/")
+    assert response.status_code == 200 and response.json()["results"] == []

@@ -119,13 +119,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             cached = list_cache.Lookup(request.user, request)
             if cached.hit is not None:
                 return HttpResponse(cached.hit, content_type="application/json")
-        queryset = self.filter_queryset(selectors.tickets_visible_to(request.user))
+        plain = not any(name in request.query_params for name in TicketFilter.base_filters)
         if page_json.supported():
             # PostgreSQL writes the rows' JSON (tickets/page_json.py); the ORM still chooses them.
-            plain = not any(name in request.query_params for name in TicketFilter.base_filters)
-            rows = self.paginate_queryset(page_json.TicketPage(queryset, timezone.now(), stable_plan=plain))
-            results = orjson.Fragment(page_json.as_array(rows))
+            if plain:
+                page = page_json.ScopePage(selectors.ticket_scope(request.user), timezone.now())
+            else:
+                page = page_json.TicketPage(self.filter_queryset(selectors.tickets_visible_to(request.user)),
+                                            timezone.now())
+            results = orjson.Fragment(page_json.as_array(self.paginate_queryset(page)))
         else:
+            queryset = self.filter_queryset(selectors.tickets_visible_to(request.user))
             results = ticket_rows(self.paginate_queryset(ticket_values(queryset)))
         response = self.get_paginated_response(results)
         if cached:

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.scoping import may_see, visible_to
+from accounts.scoping import Scope, may_see, scope_of
 from accounts.models import CustomSlaTarget, Organization, Severity, SlaTarget
 
 from .models import Attachment, Channel, Message, Ticket
@@ -16,7 +16,17 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
 
     Anyone else (anonymous, a user without organisation and not staff) sees nothing.
     """
-    return visible_to(user, Ticket.objects.all(), owner_field="requester")
+    return tickets_in_scope(ticket_scope(user))
+
+
+def ticket_scope(user) -> Scope:
+    """tickets_visible_to's rule as data: what kind of scope, with which ids (accounts.scoping)."""
+    return scope_of(user)
+
+
+def tickets_in_scope(scope: Scope) -> QuerySet[Ticket]:
+    """tickets_visible_to for a scope already worked out (accounts.scoping.scope_of)."""
+    return scope.apply(Ticket.objects.all(), owner_field="requester")
 
 
 def ticket_is_visible_to(user, ticket: Ticket) -> bool:
