@@ -12,19 +12,22 @@ from django_prometheus.cache.metrics import (
 )
 
 LABEL = "native_redis"  # django-prometheus's label for this backend
+# Bound once: labels() per call cost ~15 µs of every cached token lookup.
+_GETS, _FAILS, _HITS, _MISSES = (metric.labels(backend=LABEL) for metric in (
+    django_cache_get_total, django_cache_get_fail_total, django_cache_hits_total, django_cache_misses_total))
 
 
 class RedisCache(DjangoRedisCache):
     def get(self, key, default=None, version=None):
-        django_cache_get_total.labels(backend=LABEL).inc()
+        _GETS.inc()
         sentinel = object()  # a cached falsy value (0, "", []) is a hit, not a miss
         try:
             value = super().get(key, sentinel, version)
         except Exception:
-            django_cache_get_fail_total.labels(backend=LABEL).inc()
+            _FAILS.inc()
             raise
         if value is sentinel:
-            django_cache_misses_total.labels(backend=LABEL).inc()
+            _MISSES.inc()
             return default
-        django_cache_hits_total.labels(backend=LABEL).inc()
+        _HITS.inc()
         return value

@@ -61,6 +61,8 @@ class PageSizePagination(BasePagination):
 
     def _link(self, page):
         url = self.request.build_absolute_uri()
+        if "?" not in url:  # no query to keep or replace (the plain list): spare parsing one
+            return url if page == 1 else f"{url}?{self.page_query_param}={page}"
         if page == 1:
             return remove_query_param(url, self.page_query_param)
         return replace_query_param(url, self.page_query_param, page)
