@@ -18,6 +18,7 @@ import functools
 from contextlib import nullcontext
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from accounts.scoping import Scope
@@ -154,7 +155,10 @@ class TicketPage:
         self.now = now
 
     def __getitem__(self, window: slice) -> list[str]:
-        sql, params = self.ids[window].query.sql_with_params()
+        try:
+            sql, params = self.ids[window].query.sql_with_params()
+        except EmptyResultSet:  # a queryset known empty (none(): a user who may see nothing)
+            return []
         return _page(PAGE_SQL.replace("{ids}", sql), [self.now, *params], prepare=False)
 
     def count(self) -> int:
