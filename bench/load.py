@@ -12,7 +12,9 @@ Locust lives in its own virtualenv (it pins gevent and Flask, which stay out of 
 or point $LOCUST at a locust executable. Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis
 (cache and Celery broker, as in production). Creates (once) and reuses the database aragora_load.
 
-The server: 2 gunicorn sync workers and nothing else. Mail, Slack and pager side effects are rows
+The server: 4 gunicorn sync workers (2 per core, as bench/api_tickets.py) and nothing else. With
+2, a sign-in's PBKDF2 hash (300-600 ms) holds one of the two, and a request queued behind it
+waited as long: single requests of 280-350 ms in runs otherwise far under the target. Mail, Slack and pager side effects are rows
 in the outbox; the request path only publishes their send tasks to the broker, so no Celery
 worker runs (the queued tasks are purged afterwards). NUM_PROXIES=1: the server stands as behind
 one proxy, and each locust user sends its own X-Forwarded-For, so the per-address limits
@@ -137,7 +139,7 @@ def main():
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--spawn-rate", type=float, default=8)
     parser.add_argument("--run-time", default="2m")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=0, help="default: a free one")
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "aragora-load"),
                         help="directory for locust's CSV files, the users file and the server's var dir")

@@ -183,7 +183,7 @@ class ScopePage:
         return _page(sql, [self.now, *params], prepare=True)
 
     def statement(self, window: slice) -> tuple[str, list]:
-        """The page statement and the ids query's parameters (the time comes first)."""
+        """The page statement and the ids query's parameters (the page's time is bound before them)."""
         sql, slots = _scoped_page_sql(self.scope.kind, len(self.scope.values), window.start, window.stop)
         return sql, [self.scope.values[slot] if isinstance(slot, int) else slot.value for slot in slots]
 
